@@ -1,0 +1,78 @@
+package dev.panllama.bindings;
+
+import dev.panllama.bindings.internal.LlamaCpp;
+import dev.panllama.bindings.internal.ggml_log_callback;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Routes llama.cpp's and ggml's log output to SLF4J (logger {@value #LOGGER_NAME}) through one upcall.
+ *
+ * <p>The callback runs on whatever native thread logs, so it must never throw: an exception escaping an
+ * upcall terminates the JVM. llama.cpp sends fragments of a line and continuation records
+ * ({@code GGML_LOG_LEVEL_CONT}); each thread assembles its own line and logs it at the newline.
+ */
+public final class NativeLog {
+    static final String LOGGER_NAME = "llama.cpp";
+    private static final Logger LOG = LoggerFactory.getLogger(LOGGER_NAME);
+    private static final ThreadLocal<PendingLine> PENDING = ThreadLocal.withInitial(PendingLine::new);
+    private static final ThreadLocal<String> LAST_ERROR = new ThreadLocal<>();
+
+    private NativeLog() {}
+
+    /** Installs the upcall; its stub lives for the process, as llama.cpp keeps the pointer globally. */
+    static void install() {
+        MemorySegment callback = ggml_log_callback.allocate(NativeLog::onLog, Arena.global());
+        LlamaCpp.llama_log_set(callback, MemorySegment.NULL);
+    }
+
+    /**
+     * The last error line llama.cpp logged on this thread since the previous call, or null. Calls that fail by
+     * returning NULL (model load, context creation) explain themselves only through the log.
+     */
+    public static String takeLastError() {
+        String error = LAST_ERROR.get();
+        LAST_ERROR.remove();
+        return error;
+    }
+
+    private static void onLog(int level, MemorySegment text, MemorySegment userData) {
+        try {
+            PendingLine line = PENDING.get();
+            if (level != LlamaCpp.GGML_LOG_LEVEL_CONT()) {
+                line.level = level;
+            }
+            line.text.append(text.reinterpret(Long.MAX_VALUE).getString(0));
+            int newline;
+            while ((newline = line.text.indexOf("\n")) >= 0) {
+                String message = line.text.substring(0, newline);
+                line.text.delete(0, newline + 1);
+                if (!message.isBlank()) {
+                    emit(line.level, message);
+                }
+            }
+        } catch (Throwable t) {
+            // never let anything cross back into native code
+        }
+    }
+
+    private static void emit(int level, String message) {
+        if (level == LlamaCpp.GGML_LOG_LEVEL_ERROR()) {
+            LAST_ERROR.set(message);
+            LOG.error(message);
+        } else if (level == LlamaCpp.GGML_LOG_LEVEL_WARN()) {
+            LOG.warn(message);
+        } else if (level == LlamaCpp.GGML_LOG_LEVEL_DEBUG()) {
+            LOG.debug(message);
+        } else {
+            LOG.info(message);
+        }
+    }
+
+    private static final class PendingLine {
+        final StringBuilder text = new StringBuilder();
+        int level;
+    }
+}

@@ -1,0 +1,222 @@
+package dev.panllama.engine.nativeapi;
+
+import dev.panllama.bindings.NativeLog;
+import dev.panllama.bindings.internal.LlamaCpp;
+import dev.panllama.bindings.internal.llama_context_params;
+import dev.panllama.engine.NativeCallException;
+import dev.panllama.engine.UnsupportedModelException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.BitSet;
+
+/**
+ * A llama.cpp context: the KV cache and compute state for up to {@code maxSequences} sequences of one model.
+ * Every call on a context must come from one thread at a time (llama.cpp's contexts are not thread-safe).
+ * {@link #decode} checks in Java everything that would make llama.cpp assert and kill the process.
+ */
+public final class Context implements AutoCloseable {
+    private final Model model;
+    private final Arena arena;
+    private final MemorySegment handle;
+    private final MemorySegment memory;
+    private final int contextLength;
+    private final int batchSize;
+    private final int maxSequences;
+    private final int vocabSize;
+    /** Batch indices that produced logits in the last successful decode: only those may be read or sampled. */
+    private final BitSet outputs = new BitSet();
+    private int lastBatchSize;
+
+    private Context(Model model, Arena arena, MemorySegment handle) {
+        this.model = model;
+        this.arena = arena;
+        this.handle = handle;
+        this.memory = LlamaCpp.llama_get_memory(handle).reinterpret(arena, null);
+        this.contextLength = LlamaCpp.llama_n_ctx(handle);
+        this.batchSize = LlamaCpp.llama_n_batch(handle);
+        this.maxSequences = LlamaCpp.llama_n_seq_max(handle);
+        this.vocabSize = model.vocab().tokenCount();
+    }
+
+    public static Context create(Model model, ContextParams params) {
+        if (model.vocabOnly()) {
+            throw new UnsupportedModelException(model.path() + " was loaded vocab-only: it has no weights to run."
+                    + " Load it without vocabOnly to create a context.");
+        }
+        int trained = model.trainingContextLength();
+        int length = params.contextLength() > 0 ? params.contextLength()
+                : Math.min(trained > 0 ? trained : ContextParams.DEFAULT_MAX_CONTEXT, ContextParams.DEFAULT_MAX_CONTEXT);
+        int threads = params.threads() > 0 ? params.threads() : Runtime.getRuntime().availableProcessors();
+        Arena arena = Arena.ofShared();
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment cp = LlamaCpp.llama_context_default_params(call);
+            llama_context_params.n_ctx(cp, length);
+            llama_context_params.n_batch(cp, params.batchSize());
+            llama_context_params.n_ubatch(cp, params.microBatchSize());
+            llama_context_params.n_seq_max(cp, params.maxSequences());
+            llama_context_params.n_threads(cp, threads);
+            llama_context_params.n_threads_batch(cp, params.batchThreads() > 0 ? params.batchThreads() : threads);
+            llama_context_params.embeddings(cp, params.embeddings());
+            llama_context_params.kv_unified(cp, params.unifiedKv());
+            llama_context_params.flash_attn_type(cp, switch (params.flashAttention()) {
+                case AUTO -> LlamaCpp.LLAMA_FLASH_ATTN_TYPE_AUTO();
+                case ENABLED -> LlamaCpp.LLAMA_FLASH_ATTN_TYPE_ENABLED();
+                case DISABLED -> LlamaCpp.LLAMA_FLASH_ATTN_TYPE_DISABLED();
+            });
+            NativeLog.takeLastError();
+            MemorySegment raw = LlamaCpp.llama_init_from_model(model.handle(), cp);
+            if (raw.equals(MemorySegment.NULL)) {
+                throw new NativeCallException("llama.cpp could not create a context for " + model.path() + ": "
+                        + orNoDetail(NativeLog.takeLastError()));
+            }
+            Context context = new Context(model, arena, raw.reinterpret(arena, LlamaCpp::llama_free));
+            model.register(context);
+            return context;
+        } catch (RuntimeException e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    MemorySegment handle() {
+        return handle;
+    }
+
+    public Model model() {
+        return model;
+    }
+
+    public int contextLength() {
+        return contextLength;
+    }
+
+    public int batchSize() {
+        return batchSize;
+    }
+
+    public int maxSequences() {
+        return maxSequences;
+    }
+
+    /**
+     * Runs the model over a batch.
+     *
+     * @return true when decoded; false when the KV cache has no room for it (nothing was kept: free
+     *         sequences or shrink the batch and retry)
+     * @throws IllegalArgumentException for a batch llama.cpp would reject or assert on
+     * @throws NativeCallException      when llama.cpp fails
+     */
+    public boolean decode(Batch batch) {
+        validate(batch);
+        int rc = LlamaCpp.llama_decode(handle, batch.struct());
+        outputs.clear();
+        lastBatchSize = 0;
+        if (rc == 1) {
+            return false;
+        }
+        if (rc != 0) {
+            throw new NativeCallException("llama_decode failed with " + rc + ": " + orNoDetail(NativeLog.takeLastError()));
+        }
+        lastBatchSize = batch.size();
+        for (int i = 0; i < batch.size(); i++) {
+            if (batch.wantsLogits(i)) {
+                outputs.set(i);
+            }
+        }
+        return true;
+    }
+
+    private void validate(Batch batch) {
+        int n = batch.size();
+        if (n == 0) {
+            throw new IllegalArgumentException("cannot decode an empty batch");
+        }
+        if (n > batchSize) {
+            throw new IllegalArgumentException("batch of " + n + " tokens exceeds the context's batch size " + batchSize);
+        }
+        for (int i = 0; i < n; i++) {
+            int token = batch.token(i);
+            if (token < 0 || token >= vocabSize) {
+                throw new IllegalArgumentException("batch[" + i + "] token " + token + " is outside the vocabulary [0, "
+                        + vocabSize + ")");
+            }
+            if (batch.position(i) >= contextLength) {
+                throw new IllegalArgumentException("batch[" + i + "] position " + batch.position(i)
+                        + " is beyond the context length " + contextLength);
+            }
+            for (int s = 0; s < batch.seqCount(i); s++) {
+                int seq = batch.seqId(i, s);
+                if (seq < 0 || seq >= maxSequences) {
+                    throw new IllegalArgumentException("batch[" + i + "] sequence id " + seq + " is outside [0, "
+                            + maxSequences + ")");
+                }
+            }
+        }
+    }
+
+    /** Logits (one per vocabulary entry) of batch index {@code i} from the last decode. */
+    public float[] logits(int i) {
+        checkOutput(i);
+        MemorySegment row = LlamaCpp.llama_get_logits_ith(handle, i);
+        if (row.equals(MemorySegment.NULL)) {
+            throw new NativeCallException("no logits for batch index " + i + ": " + orNoDetail(NativeLog.takeLastError()));
+        }
+        return row.reinterpret((long) vocabSize * Float.BYTES).toArray(ValueLayout.JAVA_FLOAT);
+    }
+
+    /** Sampling or reading an index without logits would make llama.cpp assert: refuse it here. */
+    void checkOutput(int i) {
+        if (i < 0 || i >= lastBatchSize || !outputs.get(i)) {
+            throw new IllegalArgumentException("batch index " + i + " produced no logits in the last decode"
+                    + " (add its token with wantLogits=true)");
+        }
+    }
+
+    /** Highest position held for a sequence, or -1 when it holds none. */
+    public int sequencePositionMax(int seq) {
+        checkSequence(seq);
+        return LlamaCpp.llama_memory_seq_pos_max(memory, seq);
+    }
+
+    /** Removes positions [from, to) of a sequence from the KV cache (-1 = open end). */
+    public boolean removeSequence(int seq, int from, int to) {
+        if (seq != -1) {
+            checkSequence(seq);
+        }
+        return LlamaCpp.llama_memory_seq_rm(memory, seq, from, to);
+    }
+
+    /** Makes {@code dst} share {@code src}'s cells for positions [from, to) (no copy in a unified cache). */
+    public void copySequence(int src, int dst, int from, int to) {
+        checkSequence(src);
+        checkSequence(dst);
+        LlamaCpp.llama_memory_seq_cp(memory, src, dst, from, to);
+    }
+
+    public void clearMemory() {
+        LlamaCpp.llama_memory_clear(memory, true);
+    }
+
+    private void checkSequence(int seq) {
+        if (seq < 0 || seq >= maxSequences) {
+            throw new IllegalArgumentException("sequence id " + seq + " is outside [0, " + maxSequences + ")");
+        }
+    }
+
+    private static String orNoDetail(String error) {
+        return error == null ? "no detail logged" : error;
+    }
+
+    public boolean isOpen() {
+        return arena.scope().isAlive();
+    }
+
+    @Override
+    public void close() {
+        if (arena.scope().isAlive()) {
+            arena.close();
+            model.unregister(this);
+        }
+    }
+}

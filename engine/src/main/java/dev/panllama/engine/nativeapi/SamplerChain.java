@@ -1,0 +1,151 @@
+package dev.panllama.engine.nativeapi;
+
+import dev.panllama.bindings.internal.LlamaCpp;
+import dev.panllama.bindings.internal.llama_sampler_chain_params;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A llama.cpp sampler chain (one per sequence: chains keep state such as penalty history and RNG).
+ * Closing it frees the chain and every sampler in it.
+ */
+public final class SamplerChain implements AutoCloseable {
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment handle;
+
+    private SamplerChain(MemorySegment raw) {
+        this.handle = raw.reinterpret(arena, LlamaCpp::llama_sampler_free);
+    }
+
+    /** Always the most likely token. */
+    public static SamplerChain greedy() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Samples the token for batch index {@code i} of the context's last decode and records it in the chain. */
+    public int sample(Context context, int i) {
+        context.checkOutput(i);
+        return LlamaCpp.llama_sampler_sample(handle, context.handle(), i);
+    }
+
+    /** Records a token chosen elsewhere (e.g. prompt tokens for repetition penalties). */
+    public void accept(int token) {
+        LlamaCpp.llama_sampler_accept(handle, token);
+    }
+
+    public void reset() {
+        LlamaCpp.llama_sampler_reset(handle);
+    }
+
+    @Override
+    public void close() {
+        if (arena.scope().isAlive()) {
+            arena.close();
+        }
+    }
+
+    /**
+     * Builds the chain in llama.cpp's usual order: penalties → top-k → top-p → min-p → temperature → pick.
+     * Temperature 0 (the default) picks greedily; otherwise the pick draws from the distribution with the seed.
+     */
+    public static final class Builder {
+        private int topK;
+        private float topP = 1f;
+        private float minP;
+        private float temperature;
+        private long seed = 0xFFFFFFFFL; // LLAMA_DEFAULT_SEED: random
+        private int penaltyVocabSize;
+        private int penaltyLastN;
+        private float repeatPenalty = 1f;
+        private float frequencyPenalty;
+        private float presencePenalty;
+
+        public Builder topK(int k) {
+            if (k < 0) {
+                throw new IllegalArgumentException("topK must be >= 0 (0 = off), got " + k);
+            }
+            this.topK = k;
+            return this;
+        }
+
+        public Builder topP(float p) {
+            if (!(p > 0f && p <= 1f)) {
+                throw new IllegalArgumentException("topP must be in (0, 1], got " + p);
+            }
+            this.topP = p;
+            return this;
+        }
+
+        public Builder minP(float p) {
+            if (!(p >= 0f && p <= 1f)) {
+                throw new IllegalArgumentException("minP must be in [0, 1], got " + p);
+            }
+            this.minP = p;
+            return this;
+        }
+
+        public Builder temperature(float t) {
+            if (!(t >= 0f) || Float.isInfinite(t)) {
+                throw new IllegalArgumentException("temperature must be >= 0, got " + t);
+            }
+            this.temperature = t;
+            return this;
+        }
+
+        public Builder seed(long s) {
+            this.seed = s & 0xFFFFFFFFL;
+            return this;
+        }
+
+        /** Repetition penalties over the last {@code lastN} tokens (-1 = the whole context) of the given vocabulary. */
+        public Builder penalties(Vocab vocab, int lastN, float repeat, float frequency, float presence) {
+            if (lastN < -1) {
+                throw new IllegalArgumentException("penalty window must be >= -1, got " + lastN);
+            }
+            if (!(repeat > 0f)) {
+                throw new IllegalArgumentException("repeat penalty must be > 0, got " + repeat);
+            }
+            this.penaltyVocabSize = vocab.tokenCount();
+            this.penaltyLastN = lastN;
+            this.repeatPenalty = repeat;
+            this.frequencyPenalty = frequency;
+            this.presencePenalty = presence;
+            return this;
+        }
+
+        public SamplerChain build() {
+            MemorySegment chain;
+            try (Arena call = Arena.ofConfined()) {
+                MemorySegment params = LlamaCpp.llama_sampler_chain_default_params(call);
+                llama_sampler_chain_params.no_perf(params, true);
+                chain = LlamaCpp.llama_sampler_chain_init(params);
+            }
+            SamplerChain sampler = new SamplerChain(chain);
+            // the chain takes ownership of each sampler added to it
+            if (penaltyLastN != 0 && (repeatPenalty != 1f || frequencyPenalty != 0f || presencePenalty != 0f)) {
+                LlamaCpp.llama_sampler_chain_add(chain, LlamaCpp.llama_sampler_init_penalties(
+                        penaltyVocabSize, penaltyLastN, repeatPenalty, frequencyPenalty, presencePenalty));
+            }
+            if (temperature == 0f) {
+                LlamaCpp.llama_sampler_chain_add(chain, LlamaCpp.llama_sampler_init_greedy());
+                return sampler;
+            }
+            if (topK > 0) {
+                LlamaCpp.llama_sampler_chain_add(chain, LlamaCpp.llama_sampler_init_top_k(topK));
+            }
+            if (topP < 1f) {
+                LlamaCpp.llama_sampler_chain_add(chain, LlamaCpp.llama_sampler_init_top_p(topP, 1));
+            }
+            if (minP > 0f) {
+                LlamaCpp.llama_sampler_chain_add(chain, LlamaCpp.llama_sampler_init_min_p(minP, 1));
+            }
+            LlamaCpp.llama_sampler_chain_add(chain, LlamaCpp.llama_sampler_init_temp(temperature));
+            LlamaCpp.llama_sampler_chain_add(chain, LlamaCpp.llama_sampler_init_dist((int) seed));
+            return sampler;
+        }
+    }
+}

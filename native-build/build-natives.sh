@@ -112,15 +112,14 @@ else
     || { tail -30 "$out/build/build.log" >&2; die "build failed (log: $out/build/build.log)"; }
 
   rm -rf "$out/lib" "$out/include"; mkdir -p "$out/lib" "$out/include"
-  : >"$out/lib/index.txt"
   for name in $(lock libs.load.order | tr ',' ' '); do
     f="$out/build/bin/lib$name.$lib_ext"
-    [ -e "$f" ] || continue
-    cp -L "$f" "$out/lib/"
-    (cd "$out/lib" && shasum -a 256 "lib$name.$lib_ext" 2>/dev/null || sha256sum "lib$name.$lib_ext") >>"$out/lib/index.txt"
+    [ -e "$f" ] && cp -L "$f" "$out/lib/"
   done
-  # dynamic CPU variants (cpu-portable) load at run time from the same directory
+  # dynamic CPU variants (cpu-portable) are loaded by ggml at run time from the same directory
   for f in "$out"/build/bin/libggml-cpu-*."$lib_ext"; do [ -e "$f" ] && cp -L "$f" "$out/lib/"; done
+  # index.txt: every shipped file with its sha256; the loader extracts all and loads them in llama.lock's order
+  (cd "$out/lib" && for f in *."$lib_ext"; do shasum -a 256 "$f" 2>/dev/null || sha256sum "$f"; done) >"$out/lib/index.txt"
   cp "$src/include/llama.h" "$src"/ggml/include/*.h "$out/include/"
   echo "$stamp" >"$out/lib/.stamp"
 

@@ -104,7 +104,7 @@ public final class NativeLibrary {
             URL index = classLoader.getResource(resourceDir + INDEX);
             if (index != null) {
                 Path dir = CacheLocation.root().resolve("natives-jar").resolve(pin.version()).resolve(platform + "-" + v);
-                return extract(classLoader, resourceDir, index, dir, v);
+                return extract(classLoader, resourceDir, index, dir, platform, v);
             }
             looked.add("class path resource " + resourceDir + INDEX);
             Path cacheLib = CacheLocation.nativeBuild(pin.version(), platform, v).resolve("lib");
@@ -132,7 +132,8 @@ public final class NativeLibrary {
     }
 
     /** Copies a natives jar's libraries into the cache once, checking each file against the jar's index. */
-    private static Located extract(ClassLoader classLoader, String resourceDir, URL index, Path cacheDir, String variant) {
+    private static Located extract(ClassLoader classLoader, String resourceDir, URL index, Path cacheDir,
+                                   Platform platform, String variant) {
         try {
             String indexText;
             try (InputStream in = index.openStream()) {
@@ -140,7 +141,7 @@ public final class NativeLibrary {
             }
             Path dir = cacheDir.resolve(sha256(indexText.getBytes(StandardCharsets.UTF_8)).substring(0, 16));
             Files.createDirectories(dir);
-            List<Path> libraries = new ArrayList<>();
+            int files = 0;
             for (String line : indexText.split("\n")) {
                 String[] parts = line.trim().split("\\s+");
                 if (parts.length != 2) {
@@ -164,7 +165,12 @@ public final class NativeLibrary {
                                 + expected + ", got " + actual + ". Fix: rebuild the panllama-natives jar.");
                     }
                 }
-                libraries.add(target);
+                files++;
+            }
+            List<Path> libraries = librariesIn(dir, platform, LlamaPin.current());
+            if (files == 0 || libraries.isEmpty()) {
+                throw new NativeLibraryException("The natives jar's " + resourceDir + INDEX + " lists no usable libraries."
+                        + " Fix: rebuild the panllama-natives jar (mvn -pl native-build package).");
             }
             return new Located(dir, variant, Source.NATIVES_JAR, libraries);
         } catch (IOException e) {

@@ -18,7 +18,7 @@ public final class NativeLog {
     static final String LOGGER_NAME = "llama.cpp";
     private static final Logger LOG = LoggerFactory.getLogger(LOGGER_NAME);
     private static final ThreadLocal<PendingLine> PENDING = ThreadLocal.withInitial(PendingLine::new);
-    private static final ThreadLocal<String> LAST_ERROR = new ThreadLocal<>();
+    private static final ThreadLocal<StringBuilder> ERRORS = ThreadLocal.withInitial(StringBuilder::new);
 
     private NativeLog() {}
 
@@ -29,13 +29,15 @@ public final class NativeLog {
     }
 
     /**
-     * The last error line llama.cpp logged on this thread since the previous call, or null. Calls that fail by
-     * returning NULL (model load, context creation) explain themselves only through the log.
+     * The error lines llama.cpp logged on this thread since the previous call, joined with "; ", or null.
+     * Calls that fail by returning NULL (model load, context creation) explain themselves only through the log,
+     * and the line that names the cause usually comes before the generic "failed to load" one.
      */
-    public static String takeLastError() {
-        String error = LAST_ERROR.get();
-        LAST_ERROR.remove();
-        return error;
+    public static String takeErrors() {
+        StringBuilder errors = ERRORS.get();
+        String joined = errors.isEmpty() ? null : errors.toString();
+        errors.setLength(0);
+        return joined;
     }
 
     private static void onLog(int level, MemorySegment text, MemorySegment userData) {
@@ -60,7 +62,10 @@ public final class NativeLog {
 
     private static void emit(int level, String message) {
         if (level == LlamaCpp.GGML_LOG_LEVEL_ERROR()) {
-            LAST_ERROR.set(message);
+            StringBuilder errors = ERRORS.get();
+            if (errors.length() < 4096) { // a runaway error loop must not grow this without bound
+                errors.append(errors.isEmpty() ? "" : "; ").append(message.strip());
+            }
             LOG.error(message);
         } else if (level == LlamaCpp.GGML_LOG_LEVEL_WARN()) {
             LOG.warn(message);

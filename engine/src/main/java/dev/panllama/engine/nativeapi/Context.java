@@ -64,11 +64,11 @@ public final class Context implements AutoCloseable {
                 case ENABLED -> LlamaCpp.LLAMA_FLASH_ATTN_TYPE_ENABLED();
                 case DISABLED -> LlamaCpp.LLAMA_FLASH_ATTN_TYPE_DISABLED();
             });
-            NativeLog.takeLastError();
+            NativeLog.takeErrors();
             MemorySegment raw = LlamaCpp.llama_init_from_model(model.handle(), cp);
             if (raw.equals(MemorySegment.NULL)) {
                 throw new NativeCallException("llama.cpp could not create a context for " + model.path() + ": "
-                        + orNoDetail(NativeLog.takeLastError()));
+                        + orNoDetail(NativeLog.takeErrors()));
             }
             Context context = new Context(model, arena, raw.reinterpret(arena, LlamaCpp::llama_free));
             model.register(context);
@@ -116,7 +116,7 @@ public final class Context implements AutoCloseable {
             return false;
         }
         if (rc != 0) {
-            throw new NativeCallException("llama_decode failed with " + rc + ": " + orNoDetail(NativeLog.takeLastError()));
+            throw new NativeCallException("llama_decode failed with " + rc + ": " + orNoDetail(NativeLog.takeErrors()));
         }
         lastBatchSize = batch.size();
         for (int i = 0; i < batch.size(); i++) {
@@ -160,7 +160,7 @@ public final class Context implements AutoCloseable {
         checkOutput(i);
         MemorySegment row = LlamaCpp.llama_get_logits_ith(handle, i);
         if (row.equals(MemorySegment.NULL)) {
-            throw new NativeCallException("no logits for batch index " + i + ": " + orNoDetail(NativeLog.takeLastError()));
+            throw new NativeCallException("no logits for batch index " + i + ": " + orNoDetail(NativeLog.takeErrors()));
         }
         return row.reinterpret((long) vocabSize * Float.BYTES).toArray(ValueLayout.JAVA_FLOAT);
     }

@@ -74,14 +74,14 @@ public final class Model implements AutoCloseable {
                     }
                 }, call));
             }
-            NativeLog.takeLastError();
+            NativeLog.takeErrors();
             MemorySegment raw = LlamaCpp.llama_model_load_from_file(call.allocateFrom(path.toString()), mp);
             if (callbackFailure[0] != null) {
                 freeIfLoaded(raw);
                 throw callbackFailure[0];
             }
             if (raw.equals(MemorySegment.NULL)) {
-                throw loadFailure(path, file, NativeLog.takeLastError());
+                throw loadFailure(path, file, NativeLog.takeErrors());
             }
             MemorySegment handle = raw.reinterpret(arena, LlamaCpp::llama_model_free);
             return new Model(arena, handle, path, file, params.vocabOnly());
@@ -203,6 +203,10 @@ public final class Model implements AutoCloseable {
 
     /** Writes the model (weights and metadata) as GGUF. */
     public void saveTo(Path target) {
+        if (vocabOnly) {
+            // llama.cpp asserts when asked to write the weights it never loaded
+            throw new UnsupportedModelException(path + " was loaded vocab-only: there are no weights to save");
+        }
         try (Arena call = Arena.ofConfined()) {
             LlamaCpp.llama_model_save_to_file(handle, call.allocateFrom(target.toString()));
         }

@@ -1,0 +1,166 @@
+package dev.panllama.engine.models;
+
+import dev.panllama.bindings.internal.LlamaCpp;
+import dev.panllama.bindings.internal.ggml_tensor;
+import dev.panllama.bindings.internal.llama_model_set_tensor_data_t;
+import dev.panllama.engine.UnsupportedModelException;
+import dev.panllama.engine.nativeapi.CString;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.DoubleConsumer;
+
+/**
+ * The {@code set_tensor_data} callback of {@code llama_model_init_from_user}: fills each tensor llama.cpp creates
+ * with seeded pseudo-random weights (norm scales 1, norm biases 0, everything else N(0, 0.02)) and remembers the
+ * tensor so it can be written afterwards.
+ *
+ * <p>Each tensor's values depend only on the seed and the tensor's name, never on the order llama.cpp visits
+ * tensors in. The callback runs inside native code, where an escaping exception would kill the JVM: it catches
+ * everything, skips the remaining tensors, and {@link #rethrowFailure} reports the first failure once the
+ * native call has returned.
+ */
+final class WeightInitializer implements AutoCloseable {
+    private static final int CHUNK = 1 << 20;
+    private static final float STDDEV = 0.02f;
+
+    /** A tensor of the model, valid while the model lives. */
+    record Tensor(String name, MemorySegment pointer, long elements) {}
+
+    private final long seed;
+    private final long expectedElements;
+    private final DoubleConsumer progress;
+    private final Arena scratch = Arena.ofConfined();
+    private final float[] values = new float[CHUNK];
+    private final MemorySegment f32 = scratch.allocate(ValueLayout.JAVA_FLOAT, CHUNK);
+    private MemorySegment f16;
+    private final List<Tensor> tensors = new ArrayList<>();
+    private long filledElements;
+    private Throwable failure;
+
+    /**
+     * @param expectedElements about how many weights llama.cpp will create, for the progress fraction
+     * @param progress         receives the fraction filled so far; may throw to abort
+     */
+    WeightInitializer(long seed, long expectedElements, DoubleConsumer progress) {
+        this.seed = seed;
+        this.expectedElements = Math.max(1, expectedElements);
+        this.progress = progress;
+    }
+
+    /** The function pointer to pass to llama.cpp; valid while {@code arena} is open. */
+    MemorySegment callback(Arena arena) {
+        return llama_model_set_tensor_data_t.allocate(this::onTensor, arena);
+    }
+
+    private void onTensor(MemorySegment tensor, MemorySegment userData) {
+        if (failure != null) {
+            return;
+        }
+        try {
+            fill(tensor.reinterpret(ggml_tensor.layout().byteSize()));
+        } catch (Throwable t) {
+            failure = t;
+        }
+    }
+
+    private void fill(MemorySegment tensor) {
+        String name = ggml_tensor.name(tensor).getString(0);
+        int type = ggml_tensor.type(tensor);
+        boolean half = type == LlamaCpp.GGML_TYPE_F16();
+        if (!half && type != LlamaCpp.GGML_TYPE_F32()) {
+            throw new UnsupportedModelException("llama.cpp created tensor " + name + " as "
+                    + CString.read(LlamaCpp.ggml_type_name(type)) + "; only F32 and F16 can be generated");
+        }
+        long elements = LlamaCpp.ggml_nelements(tensor);
+        long elementBytes = half ? 2 : Float.BYTES;
+        if (LlamaCpp.ggml_nbytes(tensor) != elements * elementBytes) {
+            throw new UnsupportedModelException("tensor " + name + " is not contiguous; cannot fill it");
+        }
+        ValueRule rule = ValueRule.of(name);
+        SplittableRandom random = new SplittableRandom(seed ^ nameHash(name));
+        for (long done = 0; done < elements; ) {
+            int n = (int) Math.min(CHUNK, elements - done);
+            rule.fill(values, n, random);
+            MemorySegment.copy(values, 0, f32, ValueLayout.JAVA_FLOAT, 0, n);
+            MemorySegment source = f32;
+            if (half) {
+                LlamaCpp.ggml_fp32_to_fp16_row(f32, halfBuffer(), n);
+                source = f16;
+            }
+            LlamaCpp.ggml_backend_tensor_set(tensor, source, done * elementBytes, n * elementBytes);
+            done += n;
+            filledElements += n;
+            progress.accept(Math.min(1.0, (double) filledElements / expectedElements));
+        }
+        tensors.add(new Tensor(name, MemorySegment.ofAddress(tensor.address()), elements));
+    }
+
+    private MemorySegment halfBuffer() {
+        if (f16 == null) {
+            f16 = scratch.allocate(ValueLayout.JAVA_SHORT, CHUNK);
+        }
+        return f16;
+    }
+
+    /** The tensors llama.cpp created, in its order. */
+    List<Tensor> tensors() {
+        return List.copyOf(tensors);
+    }
+
+    /** Throws what went wrong inside the callback, if anything did. */
+    void rethrowFailure() {
+        switch (failure) {
+            case null -> { }
+            case RuntimeException e -> throw e;
+            case Error e -> throw e;
+            default -> throw new IllegalStateException("generating weights failed", failure);
+        }
+    }
+
+    /** FNV-1a over the UTF-8 name: stable across runs and JVMs, unlike identity hashes. */
+    private static long nameHash(String name) {
+        long h = 0xcbf29ce484222325L;
+        for (byte b : name.getBytes(StandardCharsets.UTF_8)) {
+            h = (h ^ (b & 0xff)) * 0x100000001b3L;
+        }
+        return h;
+    }
+
+    @Override
+    public void close() {
+        scratch.close();
+    }
+
+    /** What a tensor holds at initialization, decided by its llama.cpp name. */
+    private enum ValueRule {
+        ONE, ZERO, NORMAL;
+
+        static ValueRule of(String name) {
+            if (name.contains("norm")) {
+                return name.endsWith(".bias") ? ZERO : ONE; // identity normalisation, as a freshly built model has
+            }
+            if (name.startsWith("rope_freqs.") || name.endsWith(".scale") || name.endsWith(".input_scale")) {
+                return ONE; // divisors and multipliers: 1 leaves RoPE and the matrices unscaled
+            }
+            return NORMAL;
+        }
+
+        void fill(float[] values, int n, SplittableRandom random) {
+            switch (this) {
+                case ONE -> Arrays.fill(values, 0, n, 1f);
+                case ZERO -> Arrays.fill(values, 0, n, 0f);
+                case NORMAL -> {
+                    for (int i = 0; i < n; i++) {
+                        values[i] = (float) random.nextGaussian() * STDDEV;
+                    }
+                }
+            }
+        }
+    }
+}

@@ -4,5 +4,7 @@ module dev.panllama.cli {
     requires info.picocli;
     requires org.slf4j;
 
+    requires com.fasterxml.jackson.databind;
+
     opens dev.panllama.cli to info.picocli;
 }

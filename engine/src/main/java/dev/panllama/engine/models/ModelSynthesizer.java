@@ -102,13 +102,13 @@ public final class ModelSynthesizer {
             MemorySegment params = LlamaCpp.llama_model_default_params(call);
             llama_model_params.n_gpu_layers(params, 0); // host memory: the weights are only written out
             reporter.report(Phase.WEIGHTS, 0);
-            NativeLog.takeLastError();
+            NativeLog.takeErrors();
             MemorySegment model = LlamaCpp.llama_model_init_from_user(metadata.handle(), weights.callback(call),
                     MemorySegment.NULL, params);
             try {
                 weights.rethrowFailure();
                 if (model.equals(MemorySegment.NULL)) {
-                    String detail = NativeLog.takeLastError();
+                    String detail = NativeLog.takeErrors();
                     throw new NativeCallException("llama.cpp could not build a " + preset.architecture().ggufName()
                             + " model for preset " + preset.name() + ": " + (detail == null ? "no detail logged" : detail));
                 }

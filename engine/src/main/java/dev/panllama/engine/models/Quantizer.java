@@ -29,11 +29,11 @@ public final class Quantizer {
         try (Arena call = Arena.ofConfined()) {
             MemorySegment params = LlamaCpp.llama_model_quantize_default_params(call);
             llama_model_quantize_params.ftype(params, type.llamaFtype());
-            NativeLog.takeLastError();
+            NativeLog.takeErrors();
             int rc = LlamaCpp.llama_model_quantize(call.allocateFrom(input.toString()), call.allocateFrom(output.toString()),
                     params);
             if (rc != 0) {
-                String detail = NativeLog.takeLastError();
+                String detail = NativeLog.takeErrors();
                 throw new NativeCallException("quantizing " + input + " to " + type + " failed (" + rc + "): "
                         + (detail == null ? "no detail logged" : detail));
             }

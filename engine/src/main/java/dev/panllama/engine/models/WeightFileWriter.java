@@ -29,9 +29,9 @@ final class WeightFileWriter {
             for (WeightInitializer.Tensor t : tensors) {
                 LlamaCpp.gguf_add_tensor(gguf, t.pointer());
             }
-            NativeLog.takeLastError();
+            NativeLog.takeErrors();
             if (!LlamaCpp.gguf_write_to_file(gguf, call.allocateFrom(target.toString()), false)) {
-                String detail = NativeLog.takeLastError();
+                String detail = NativeLog.takeErrors();
                 throw new NativeCallException("could not write " + target + ": " + (detail == null ? "no detail logged" : detail));
             }
         } finally {

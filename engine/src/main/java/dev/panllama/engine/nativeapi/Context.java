@@ -7,7 +7,6 @@ import dev.panllama.engine.NativeCallException;
 import dev.panllama.engine.UnsupportedModelException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.BitSet;
 
 /**
@@ -157,12 +156,17 @@ public final class Context implements AutoCloseable {
 
     /** Logits (one per vocabulary entry) of batch index {@code i} from the last decode. */
     public float[] logits(int i) {
+        return logitsRow(i).toArray();
+    }
+
+    /** The live logits row of batch index {@code i} from the last decode, for in-place processing. */
+    public LogitsRow logitsRow(int i) {
         checkOutput(i);
         MemorySegment row = LlamaCpp.llama_get_logits_ith(handle, i);
         if (row.equals(MemorySegment.NULL)) {
             throw new NativeCallException("no logits for batch index " + i + ": " + orNoDetail(NativeLog.takeErrors()));
         }
-        return row.reinterpret((long) vocabSize * Float.BYTES).toArray(ValueLayout.JAVA_FLOAT);
+        return new LogitsRow(row.reinterpret((long) vocabSize * Float.BYTES), vocabSize);
     }
 
     /** Sampling or reading an index without logits would make llama.cpp assert: refuse it here. */

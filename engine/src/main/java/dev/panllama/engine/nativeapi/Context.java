@@ -58,6 +58,9 @@ public final class Context implements AutoCloseable {
             llama_context_params.n_threads_batch(cp, params.batchThreads() > 0 ? params.batchThreads() : threads);
             llama_context_params.embeddings(cp, params.embeddings());
             llama_context_params.kv_unified(cp, params.unifiedKv());
+            int kvType = KvCacheTypes.ggmlType(params.kvCacheType());
+            llama_context_params.type_k(cp, kvType);
+            llama_context_params.type_v(cp, kvType);
             llama_context_params.flash_attn_type(cp, switch (params.flashAttention()) {
                 case AUTO -> LlamaCpp.LLAMA_FLASH_ATTN_TYPE_AUTO();
                 case ENABLED -> LlamaCpp.LLAMA_FLASH_ATTN_TYPE_ENABLED();

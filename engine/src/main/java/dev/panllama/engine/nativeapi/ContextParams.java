@@ -13,9 +13,11 @@ package dev.panllama.engine.nativeapi;
  * @param embeddings     compute embeddings instead of (or with) logits
  * @param flashAttention flash attention on, off, or llama.cpp's choice
  * @param unifiedKv      one KV buffer shared by all sequences (what prefix sharing needs)
+ * @param kvCacheType    KV cache element type: f16, f32, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, iq4_nl
  */
 public record ContextParams(int contextLength, int batchSize, int microBatchSize, int maxSequences, int threads,
-                            int batchThreads, boolean embeddings, FlashAttention flashAttention, boolean unifiedKv) {
+                            int batchThreads, boolean embeddings, FlashAttention flashAttention, boolean unifiedKv,
+                            String kvCacheType) {
 
     public static final int DEFAULT_MAX_CONTEXT = 4096;
 
@@ -27,37 +29,38 @@ public record ContextParams(int contextLength, int batchSize, int microBatchSize
                     + batchSize + " microBatchSize=" + microBatchSize + " maxSequences=" + maxSequences
                     + " threads=" + threads + " batchThreads=" + batchThreads);
         }
+        kvCacheType = kvCacheType == null ? "f16" : kvCacheType;
         if (microBatchSize > batchSize) {
             throw new IllegalArgumentException("microBatchSize " + microBatchSize + " exceeds batchSize " + batchSize);
         }
     }
 
     public static ContextParams defaults() {
-        return new ContextParams(0, 512, 512, 1, 0, 0, false, FlashAttention.AUTO, true);
+        return new ContextParams(0, 512, 512, 1, 0, 0, false, FlashAttention.AUTO, true, "f16");
     }
 
     public ContextParams withContextLength(int tokens) {
         return new ContextParams(tokens, batchSize, microBatchSize, maxSequences, threads, batchThreads, embeddings,
-                flashAttention, unifiedKv);
+                flashAttention, unifiedKv, kvCacheType);
     }
 
     public ContextParams withBatchSize(int tokens) {
         return new ContextParams(contextLength, tokens, Math.min(microBatchSize, tokens), maxSequences, threads,
-                batchThreads, embeddings, flashAttention, unifiedKv);
+                batchThreads, embeddings, flashAttention, unifiedKv, kvCacheType);
     }
 
     public ContextParams withMaxSequences(int sequences) {
         return new ContextParams(contextLength, batchSize, microBatchSize, sequences, threads, batchThreads, embeddings,
-                flashAttention, unifiedKv);
+                flashAttention, unifiedKv, kvCacheType);
     }
 
     public ContextParams withThreads(int count) {
         return new ContextParams(contextLength, batchSize, microBatchSize, maxSequences, count, batchThreads, embeddings,
-                flashAttention, unifiedKv);
+                flashAttention, unifiedKv, kvCacheType);
     }
 
     public ContextParams withFlashAttention(FlashAttention mode) {
         return new ContextParams(contextLength, batchSize, microBatchSize, maxSequences, threads, batchThreads, embeddings,
-                mode, unifiedKv);
+                mode, unifiedKv, kvCacheType);
     }
 }

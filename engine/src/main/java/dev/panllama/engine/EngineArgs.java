@@ -1,0 +1,97 @@
+package dev.panllama.engine;
+
+import dev.panllama.engine.nativeapi.ContextParams.FlashAttention;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * Everything that shapes an engine, named after vLLM's engine arguments where they mean the same thing.
+ * Build with {@link #builder()}; {@link AsyncLLM#fromEngineArgs(EngineArgs)} starts an engine from it.
+ *
+ * @param model                the GGUF file
+ * @param maxModelLen          longest prompt + output of one request, in tokens (0 = the model's training length)
+ * @param maxNumSeqs           sequences decoded together in one step
+ * @param maxNumBatchedTokens  tokens per step (prefill chunks and decode tokens together)
+ * @param kvCacheTokens        KV cache cells shared by all sequences (0 = maxModelLen × maxNumSeqs, capped)
+ * @param nGpuLayers           layers offloaded to a GPU (-1 = all)
+ * @param threads              CPU threads (0 = all cores)
+ * @param kvCacheDtype         KV cache element type: "f16", "f32", "bf16", "q8_0", "q4_0"
+ * @param flashAttention       flash attention mode
+ * @param seed                 engine seed for requests without their own (null = random per request)
+ * @param schedulingPolicy     FCFS or PRIORITY
+ * @param chatTemplate         a Jinja chat template overriding the model's (null = the model's own)
+ * @param maxLogprobs          most logprobs a request may ask for (-1 = vocabulary size)
+ */
+public record EngineArgs(Path model, int maxModelLen, int maxNumSeqs, int maxNumBatchedTokens, int kvCacheTokens,
+                         int nGpuLayers, int threads, String kvCacheDtype, FlashAttention flashAttention, Long seed,
+                         SchedulingPolicy schedulingPolicy, String chatTemplate, int maxLogprobs) {
+
+    /** Caps the default KV size so a long-context model does not allocate gigabytes it may never use. */
+    public static final int DEFAULT_MAX_KV_TOKENS = 1 << 16;
+
+    public EngineArgs {
+        if (model == null) {
+            throw new InvalidRequestException("model", null, "model is required: the path of a GGUF file");
+        }
+        requireAtLeast("max_model_len", maxModelLen, 0);
+        requireAtLeast("max_num_seqs", maxNumSeqs, 1);
+        requireAtLeast("max_num_batched_tokens", maxNumBatchedTokens, 1);
+        requireAtLeast("kv_cache_tokens", kvCacheTokens, 0);
+        requireAtLeast("n_gpu_layers", nGpuLayers, -1);
+        requireAtLeast("threads", threads, 0);
+        requireAtLeast("max_logprobs", maxLogprobs, -1);
+        kvCacheDtype = kvCacheDtype == null ? "f16" : kvCacheDtype.toLowerCase(Locale.ROOT);
+        if (!java.util.Set.of("f16", "f32", "bf16", "q8_0", "q4_0", "q4_1", "q5_0", "q5_1", "iq4_nl").contains(kvCacheDtype)) {
+            throw new InvalidRequestException("kv_cache_dtype", kvCacheDtype, "kv_cache_dtype '" + kvCacheDtype
+                    + "' is not one of f16, f32, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, iq4_nl");
+        }
+        flashAttention = flashAttention == null ? FlashAttention.AUTO : flashAttention;
+        schedulingPolicy = schedulingPolicy == null ? SchedulingPolicy.FCFS : schedulingPolicy;
+    }
+
+    private static void requireAtLeast(String field, int value, int min) {
+        if (value < min) {
+            throw new InvalidRequestException(field, value, field + " must be >= " + min + ", got " + value);
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Fluent construction; unset values take vLLM-like defaults sized for a CPU. */
+    public static final class Builder {
+        private Path model;
+        private int maxModelLen;
+        private int maxNumSeqs = 16;
+        private int maxNumBatchedTokens = 512;
+        private int kvCacheTokens;
+        private int nGpuLayers = -1;
+        private int threads;
+        private String kvCacheDtype = "f16";
+        private FlashAttention flashAttention = FlashAttention.AUTO;
+        private Long seed;
+        private SchedulingPolicy schedulingPolicy = SchedulingPolicy.FCFS;
+        private String chatTemplate;
+        private int maxLogprobs = 20;
+
+        public Builder model(Path path) { this.model = path; return this; }
+        public Builder maxModelLen(int tokens) { this.maxModelLen = tokens; return this; }
+        public Builder maxNumSeqs(int seqs) { this.maxNumSeqs = seqs; return this; }
+        public Builder maxNumBatchedTokens(int tokens) { this.maxNumBatchedTokens = tokens; return this; }
+        public Builder kvCacheTokens(int tokens) { this.kvCacheTokens = tokens; return this; }
+        public Builder nGpuLayers(int layers) { this.nGpuLayers = layers; return this; }
+        public Builder threads(int count) { this.threads = count; return this; }
+        public Builder kvCacheDtype(String dtype) { this.kvCacheDtype = dtype; return this; }
+        public Builder flashAttention(FlashAttention mode) { this.flashAttention = mode; return this; }
+        public Builder seed(Long value) { this.seed = value; return this; }
+        public Builder schedulingPolicy(SchedulingPolicy policy) { this.schedulingPolicy = policy; return this; }
+        public Builder chatTemplate(String template) { this.chatTemplate = template; return this; }
+        public Builder maxLogprobs(int most) { this.maxLogprobs = most; return this; }
+
+        public EngineArgs build() {
+            return new EngineArgs(model, maxModelLen, maxNumSeqs, maxNumBatchedTokens, kvCacheTokens, nGpuLayers,
+                    threads, kvCacheDtype, flashAttention, seed, schedulingPolicy, chatTemplate, maxLogprobs);
+        }
+    }
+}

@@ -1,0 +1,216 @@
+package dev.panllama.engine.core;
+
+import dev.panllama.engine.EngineArgs;
+import dev.panllama.engine.FinishReason;
+import dev.panllama.engine.nativeapi.Context;
+import dev.panllama.engine.nativeapi.Model;
+import dev.panllama.engine.nativeapi.Vocab;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one platform thread that owns every native call of a model replica. Its loop drains the inbox
+ * (ADD, ABORT, UTILITY commands) and, while requests are unfinished, runs steps: schedule → decode and
+ * sample → finish checks → outputs to the output processor. Control calls run here between steps, so they
+ * never overlap a decode.
+ */
+public final class EngineCore {
+    private static final Logger LOG = LoggerFactory.getLogger(EngineCore.class);
+
+    /** Messages to the engine thread. */
+    sealed interface Command permits Add, Abort, Utility, Stop {}
+
+    record Add(EngineRequest request) implements Command {}
+
+    record Abort(Collection<String> requestIds) implements Command {}
+
+    record Utility<T>(Function<EngineCore, T> call, CompletableFuture<T> reply) implements Command {}
+
+    record Stop() implements Command {}
+
+    private final Model model;
+    private final Context context;
+    private final int maxModelLen;
+    private final KvCacheManager kv;
+    private final Scheduler scheduler;
+    private final ModelRunner runner;
+    private final Vocab vocab;
+    private final Consumer<Object> sink;
+    private final BlockingQueue<Command> inbox = new LinkedBlockingQueue<>();
+    private final Thread thread;
+    private volatile Throwable deathCause;
+    private long steps;
+
+    /**
+     * @param sink receives a {@link StepOutputs} per step, and the {@link Throwable} that killed the engine
+     */
+    EngineCore(Model model, Context context, EngineArgs args, int maxModelLen, Consumer<Object> sink) {
+        this.model = model;
+        this.context = context;
+        this.maxModelLen = maxModelLen;
+        this.kv = new KvCacheManager(context, args.maxNumSeqs());
+        this.scheduler = new Scheduler(args.schedulingPolicy(), args.maxNumBatchedTokens(), kv);
+        this.runner = new ModelRunner(context, args.maxNumBatchedTokens());
+        this.vocab = model.vocab();
+        this.sink = sink;
+        this.thread = Thread.ofPlatform().name("panllama-engine-core").daemon(true).unstarted(this::loop);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    void submit(Command command) {
+        inbox.add(command);
+    }
+
+    Throwable deathCause() {
+        return deathCause;
+    }
+
+    boolean isAlive() {
+        return thread.isAlive();
+    }
+
+    void join(long millis) throws InterruptedException {
+        thread.join(millis);
+    }
+
+    private void loop() {
+        try {
+            while (true) {
+                Command command = scheduler.hasUnfinished() ? inbox.poll() : inbox.take();
+                if (command == null) {
+                    step();
+                    continue;
+                }
+                if (command instanceof Stop) {
+                    break;
+                }
+                handle(command);
+            }
+            failPendingUtilities(new IllegalStateException("engine shut down"));
+        } catch (Throwable t) {
+            deathCause = t;
+            LOG.error("engine core died", t);
+            failPendingUtilities(t);
+            sink.accept(t);
+        } finally {
+            runner.close();
+            context.close();
+            model.close();
+        }
+    }
+
+    private void handle(Command command) {
+        switch (command) {
+            case Add add -> scheduler.add(add.request());
+            case Abort abort -> {
+                for (String id : abort.requestIds()) {
+                    EngineRequest request = scheduler.get(id);
+                    if (request != null) {
+                        scheduler.remove(id);
+                        runner.release(request);
+                    }
+                }
+            }
+            case Utility<?> utility -> runUtility(utility);
+            case Stop stop -> { }
+        }
+    }
+
+    private <T> void runUtility(Utility<T> utility) {
+        try {
+            utility.reply().complete(utility.call().apply(this));
+        } catch (RuntimeException e) {
+            utility.reply().completeExceptionally(e);
+        }
+    }
+
+    private void failPendingUtilities(Throwable cause) {
+        for (Command pending : inbox) {
+            if (pending instanceof Utility<?> utility) {
+                utility.reply().completeExceptionally(cause);
+            }
+        }
+    }
+
+    private void step() {
+        long start = System.nanoTime();
+        List<ScheduledChunk> chunks = scheduler.schedule();
+        if (chunks.isEmpty()) {
+            return;
+        }
+        List<ModelRunner.Sampled> sampled = runner.execute(chunks);
+        if (sampled == null) {
+            // llama.cpp found no room for the batch although the count said there was (fragmentation)
+            if (!scheduler.preemptForSpace()) {
+                throw new IllegalStateException("KV cache of " + kv.capacity() + " cells cannot hold one request of "
+                        + chunks.getFirst().request().totalLength() + " tokens");
+            }
+            return;
+        }
+        List<String> prefill = new ArrayList<>();
+        List<String> decode = new ArrayList<>();
+        int prefillTokens = 0;
+        for (ScheduledChunk chunk : chunks) {
+            chunk.request().advance(chunk.count());
+            kv.commit(chunk.count());
+            if (chunk.start() < chunk.request().promptLength()) {
+                prefill.add(chunk.request().id());
+                prefillTokens += chunk.count();
+            } else {
+                decode.add(chunk.request().id());
+            }
+        }
+        List<EngineCoreOutput> outputs = new ArrayList<>(sampled.size());
+        for (ModelRunner.Sampled s : sampled) {
+            outputs.add(accept(s));
+        }
+        steps++;
+        StepStats stats = new StepStats(steps, prefill, prefillTokens, decode, scheduler.runningCount(),
+                scheduler.waitingCount(), kv.usedTokens(), kv.capacity(), scheduler.preemptions(), System.nanoTime() - start);
+        sink.accept(new StepOutputs(outputs, stats));
+    }
+
+    /** Appends a sampled token, applies the engine-side stop rules, and finishes the request if they say so. */
+    private EngineCoreOutput accept(ModelRunner.Sampled s) {
+        EngineRequest request = s.request();
+        int token = s.token();
+        request.appendOutput(token);
+        var params = request.params();
+        if (request.outputLength() >= params.minTokens()) {
+            if (!params.ignoreEos() && vocab.isEndOfGeneration(token)) {
+                request.finish(FinishReason.STOP, null);
+            } else if (params.stopTokenIds().contains(token)) {
+                request.finish(FinishReason.STOP, token);
+            }
+        }
+        if (!request.isFinished() && (request.outputLength() >= request.maxTokens() || request.totalLength() >= maxModelLen)) {
+            request.finish(FinishReason.LENGTH, null);
+        }
+        List<TokenLogprobs> promptLogprobs = request.outputLength() == 1 ? runner.takePromptLogprobs(request) : null;
+        if (request.isFinished()) {
+            scheduler.finish(request);
+            runner.release(request);
+        }
+        return new EngineCoreOutput(request.id(), new int[] {token}, s.logprobs() == null ? null : List.of(s.logprobs()),
+                request.finishReason(), request.stopReason(), request.cachedTokens(), promptLogprobs,
+                request.firstScheduledNanos());
+    }
+
+    /** Between steps, on the engine thread: the queues, slots, KV and samplers in use. */
+    EngineSnapshot snapshot() {
+        return new EngineSnapshot(scheduler.runningCount(), scheduler.waitingCount(),
+                kv.slotsInUse(), kv.slotCount(), kv.usedTokens(), kv.capacity(), runner.activeSamplers(), steps,
+                scheduler.preemptions());
+    }
+}

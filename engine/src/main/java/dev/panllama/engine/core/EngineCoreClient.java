@@ -1,0 +1,34 @@
+package dev.panllama.engine.core;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+/**
+ * How the front end talks to an engine core: ADD, ABORT and utility calls, nothing else. In-process now
+ * ({@link InProcessClient}); a process-isolated client can implement the same contract later.
+ */
+public interface EngineCoreClient extends AutoCloseable {
+
+    void addRequest(EngineRequest request);
+
+    void abortRequests(Collection<String> requestIds);
+
+    /** The engine's queues, slots and KV between steps. */
+    CompletableFuture<EngineSnapshot> snapshot();
+
+    /** Where step outputs go; set once before the first request. */
+    void setOutputSink(Consumer<Object> sink);
+
+    /** Null while healthy; the reason once the engine thread has died. */
+    Throwable deathCause();
+
+    /** Stops the engine thread after the current step and frees the model and context. Idempotent. */
+    void shutdown(Duration timeout);
+
+    @Override
+    default void close() {
+        shutdown(Duration.ofSeconds(5));
+    }
+}

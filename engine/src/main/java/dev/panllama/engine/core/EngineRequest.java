@@ -1,0 +1,129 @@
+package dev.panllama.engine.core;
+
+import dev.panllama.engine.FinishReason;
+import dev.panllama.engine.SamplingParams;
+import java.util.Arrays;
+
+/**
+ * A request as the engine thread sees it: tokens, progress and its sequence slot. Only the engine thread
+ * touches it after it was added.
+ *
+ * <p>{@code computed} counts tokens of {@link #allTokens()} already in the KV cache. Preemption resets it to
+ * 0 and the request recomputes prompt and output so far (vLLM's recompute preemption).
+ */
+public final class EngineRequest {
+    private final String id;
+    private final int[] promptTokens;
+    private final SamplingParams params;
+    private final int priority;
+    private final long arrivalSequence;
+    private final long seed;
+    /** Requests of one n > 1 parent share its prompt; the first child computes it, the others copy its KV. */
+    private final String promptGroup;
+    private final int maxTokens;
+    private int[] output = new int[16];
+    private int outputLength;
+    private int computed;
+    private int slot = -1;
+    private FinishReason finishReason;
+    private Object stopReason;
+    private int cachedTokens;
+    private long firstScheduledNanos;
+
+    public EngineRequest(String id, int[] promptTokens, SamplingParams params, int priority, long arrivalSequence,
+                         long seed, String promptGroup, int maxTokens) {
+        this.id = id;
+        this.promptTokens = promptTokens;
+        this.params = params;
+        this.priority = priority;
+        this.arrivalSequence = arrivalSequence;
+        this.seed = seed;
+        this.promptGroup = promptGroup;
+        this.maxTokens = maxTokens;
+    }
+
+    public String id() { return id; }
+    public int[] promptTokens() { return promptTokens; }
+    public int promptLength() { return promptTokens.length; }
+    public SamplingParams params() { return params; }
+    public int priority() { return priority; }
+    public long arrivalSequence() { return arrivalSequence; }
+    public long seed() { return seed; }
+    public String promptGroup() { return promptGroup; }
+    public int maxTokens() { return maxTokens; }
+    public int outputLength() { return outputLength; }
+    public int computed() { return computed; }
+    public int slot() { return slot; }
+    public FinishReason finishReason() { return finishReason; }
+    public Object stopReason() { return stopReason; }
+    public int cachedTokens() { return cachedTokens; }
+    public long firstScheduledNanos() { return firstScheduledNanos; }
+
+    public int totalLength() {
+        return promptTokens.length + outputLength;
+    }
+
+    /** Token at position {@code i} of prompt followed by output. */
+    public int tokenAt(int i) {
+        return i < promptTokens.length ? promptTokens[i] : output[i - promptTokens.length];
+    }
+
+    public int[] allTokens() {
+        int[] all = Arrays.copyOf(promptTokens, totalLength());
+        System.arraycopy(output, 0, all, promptTokens.length, outputLength);
+        return all;
+    }
+
+    public int[] outputTokens() {
+        return Arrays.copyOf(output, outputLength);
+    }
+
+    public int outputToken(int i) {
+        return output[i];
+    }
+
+    /** Tokens still to be computed before the next one can be sampled. */
+    public int uncomputed() {
+        return totalLength() - computed;
+    }
+
+    public boolean isFinished() {
+        return finishReason != null;
+    }
+
+    void appendOutput(int token) {
+        if (outputLength == output.length) {
+            output = Arrays.copyOf(output, output.length * 2);
+        }
+        output[outputLength++] = token;
+    }
+
+    void advance(int tokens) {
+        computed += tokens;
+    }
+
+    void assignSlot(int s) {
+        slot = s;
+    }
+
+    void resetProgress() {
+        computed = 0;
+        slot = -1;
+    }
+
+    void skipTo(int computedTokens, int cached) {
+        computed = computedTokens;
+        cachedTokens = cached;
+    }
+
+    void markScheduled(long nanos) {
+        if (firstScheduledNanos == 0) {
+            firstScheduledNanos = nanos;
+        }
+    }
+
+    void finish(FinishReason reason, Object stop) {
+        finishReason = reason;
+        stopReason = stop;
+    }
+}

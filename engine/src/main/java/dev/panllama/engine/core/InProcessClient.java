@@ -1,0 +1,90 @@
+package dev.panllama.engine.core;
+
+import dev.panllama.engine.EngineArgs;
+import dev.panllama.engine.nativeapi.Context;
+import dev.panllama.engine.nativeapi.Model;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/** Runs the engine core on a thread of this process. */
+public final class InProcessClient implements EngineCoreClient {
+    private final EngineCore core;
+    private volatile Consumer<Object> sink = item -> { };
+    private volatile boolean stopped;
+
+    /** Takes ownership of the model and context: the engine thread frees them when it ends. */
+    public InProcessClient(Model model, Context context, EngineArgs args, int maxModelLen) {
+        this.core = new EngineCore(model, context, args, maxModelLen, item -> sink.accept(item));
+        core.start();
+    }
+
+    @Override
+    public void setOutputSink(Consumer<Object> sink) {
+        this.sink = sink;
+    }
+
+    @Override
+    public void addRequest(EngineRequest request) {
+        core.submit(new EngineCore.Add(request));
+    }
+
+    @Override
+    public void abortRequests(Collection<String> requestIds) {
+        if (!requestIds.isEmpty() && core.isAlive()) {
+            core.submit(new EngineCore.Abort(List.copyOf(requestIds)));
+        }
+    }
+
+    @Override
+    public CompletableFuture<EngineSnapshot> snapshot() {
+        return call(EngineCore::snapshot);
+    }
+
+    /** Runs {@code utility} on the engine thread between steps. */
+    public <T> CompletableFuture<T> call(Function<EngineCore, T> utility) {
+        CompletableFuture<T> reply = new CompletableFuture<>();
+        if (!core.isAlive()) {
+            reply.completeExceptionally(new IllegalStateException("engine is not running", core.deathCause()));
+            return reply;
+        }
+        core.submit(new EngineCore.Utility<>(utility, reply));
+        return reply;
+    }
+
+    /** Test hook: makes the engine thread fail as a native error would, between steps. */
+    public void failEngine(RuntimeException cause) {
+        core.submit(new EngineCore.Utility<>(c -> {
+            throw new EngineFailure(cause);
+        }, new CompletableFuture<>()));
+    }
+
+    @Override
+    public Throwable deathCause() {
+        return core.deathCause();
+    }
+
+    @Override
+    public void shutdown(Duration timeout) {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        core.submit(new EngineCore.Stop());
+        try {
+            core.join(timeout.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** An error that must kill the engine loop rather than fail one utility call. */
+    static final class EngineFailure extends Error {
+        EngineFailure(RuntimeException cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+}

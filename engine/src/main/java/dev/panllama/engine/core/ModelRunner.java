@@ -1,0 +1,143 @@
+package dev.panllama.engine.core;
+
+import dev.panllama.engine.SamplingParams;
+import dev.panllama.engine.nativeapi.Batch;
+import dev.panllama.engine.nativeapi.Context;
+import dev.panllama.engine.nativeapi.LogitsRow;
+import dev.panllama.engine.nativeapi.SamplerChain;
+import dev.panllama.engine.nativeapi.Vocab;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns a step's chunks into one {@code llama_batch}, decodes it, and samples the next token of every request
+ * whose chunk reached its end, each with its own sampler chain. Owned by the engine thread.
+ */
+final class ModelRunner implements AutoCloseable {
+    private final Context context;
+    private final Vocab vocab;
+    private final int batchCapacity;
+    /** Made on the engine thread at the first step: a batch's arena is confined to the thread that uses it. */
+    private Batch batch;
+    private final int[] eogTokens;
+    private final Map<String, RequestSampling> sampling = new HashMap<>();
+
+    /** One sampled token, with its logprobs when the request asked for them. */
+    record Sampled(EngineRequest request, int token, TokenLogprobs logprobs) {}
+
+    /** A request's sampling state: its chain (RNG, top-k/p...) and the Java-side logits processing. */
+    private record RequestSampling(SamplerChain chain, RequestLogitsProcessor processor, TokenLogprobs[] promptLogprobs) {}
+
+    ModelRunner(Context context, int batchCapacity) {
+        this.context = context;
+        this.vocab = context.model().vocab();
+        this.batchCapacity = batchCapacity;
+        this.eogTokens = java.util.stream.IntStream.range(0, vocab.tokenCount()).filter(vocab::isEndOfGeneration).toArray();
+    }
+
+    Vocab vocab() {
+        return vocab;
+    }
+
+    /** Decodes the chunks and samples; returns null when the KV cache had no room (nothing was computed). */
+    List<Sampled> execute(List<ScheduledChunk> chunks) {
+        if (batch == null) {
+            batch = new Batch(batchCapacity, 1);
+        }
+        batch.clear();
+        int[] sampleAt = new int[chunks.size()];
+        List<int[]> promptRows = new ArrayList<>(); // {chunk index, position, batch index}
+        for (int c = 0; c < chunks.size(); c++) {
+            ScheduledChunk chunk = chunks.get(c);
+            EngineRequest request = chunk.request();
+            boolean promptLogprobs = request.params().promptLogprobs() != null;
+            int end = chunk.start() + chunk.count();
+            for (int pos = chunk.start(); pos < end; pos++) {
+                boolean last = pos == request.totalLength() - 1;
+                boolean promptRow = promptLogprobs && pos < request.promptLength() - 1;
+                int index = batch.add(request.tokenAt(pos), pos, request.slot(), last || promptRow);
+                if (promptRow) {
+                    promptRows.add(new int[] {c, pos, index});
+                }
+                if (last) {
+                    sampleAt[c] = index;
+                }
+            }
+        }
+        if (!context.decode(batch)) {
+            return null;
+        }
+        for (int[] row : promptRows) {
+            EngineRequest request = chunks.get(row[0]).request();
+            int k = request.params().promptLogprobs();
+            // indexed by position, so a prompt recomputed after preemption overwrites instead of repeating
+            samplingOf(request).promptLogprobs()[row[1] + 1] = TokenLogprobs.of(context.logits(row[2]), request.tokenAt(row[1] + 1), k);
+        }
+        List<Sampled> sampled = new ArrayList<>();
+        for (int c = 0; c < chunks.size(); c++) {
+            ScheduledChunk chunk = chunks.get(c);
+            if (!chunk.samples()) {
+                continue;
+            }
+            EngineRequest request = chunk.request();
+            RequestSampling s = samplingOf(request);
+            Integer logprobs = request.params().logprobs();
+            LogitsRow row = s.processor() != null || logprobs != null ? context.logitsRow(sampleAt[c]) : null;
+            float[] raw = logprobs != null ? row.toArray() : null;
+            if (s.processor() != null) {
+                s.processor().apply(row, request);
+            }
+            int token = s.chain().sample(context, sampleAt[c]);
+            if (s.processor() != null) {
+                s.processor().accept(token);
+            }
+            sampled.add(new Sampled(request, token, raw == null ? null : TokenLogprobs.of(raw, token, logprobs)));
+        }
+        return sampled;
+    }
+
+    /** Prompt logprobs gathered so far (entry 0 is null, as the first token has no context). */
+    List<TokenLogprobs> takePromptLogprobs(EngineRequest request) {
+        RequestSampling s = sampling.get(request.id());
+        if (s == null || request.params().promptLogprobs() == null) {
+            return null;
+        }
+        return java.util.Arrays.asList(s.promptLogprobs().clone());
+    }
+
+    private RequestSampling samplingOf(EngineRequest request) {
+        return sampling.computeIfAbsent(request.id(), id -> {
+            SamplingParams p = request.params();
+            SamplerChain chain = p.isGreedy() ? SamplerChain.greedy() : SamplerChain.builder()
+                    .topK(p.topK()).topP((float) p.topP()).minP((float) p.minP()).temperature((float) p.temperature())
+                    .seed(request.seed()).build();
+            RequestLogitsProcessor processor = RequestLogitsProcessor.isNoop(p) ? null
+                    : new RequestLogitsProcessor(p, request.promptTokens(), vocab, eogTokens);
+            TokenLogprobs[] promptLogprobs = p.promptLogprobs() == null ? null : new TokenLogprobs[request.promptLength()];
+            return new RequestSampling(chain, processor, promptLogprobs);
+        });
+    }
+
+    /** Frees a finished or aborted request's sampler. */
+    void release(EngineRequest request) {
+        RequestSampling s = sampling.remove(request.id());
+        if (s != null) {
+            s.chain().close();
+        }
+    }
+
+    int activeSamplers() {
+        return sampling.size();
+    }
+
+    @Override
+    public void close() {
+        sampling.values().forEach(s -> s.chain().close());
+        sampling.clear();
+        if (batch != null) {
+            batch.close();
+        }
+    }
+}

@@ -1,0 +1,187 @@
+package dev.panllama.engine.core;
+
+import dev.panllama.engine.SchedulingPolicy;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+
+/**
+ * Decides what each step computes. Running requests come first (one decode token each, or the next chunk of
+ * their prompt), then waiting requests are admitted while sequence slots, the step's token budget and KV
+ * cells allow. A long prompt is split into chunks that fit the budget, so it never stalls running decodes.
+ * When the KV cache is short, running requests are preempted (freed, recomputed later), never dropped.
+ */
+final class Scheduler {
+    private final SchedulingPolicy policy;
+    private final int tokenBudget;
+    private final KvCacheManager kv;
+    private final PriorityQueue<EngineRequest> waiting;
+    private final List<EngineRequest> running = new ArrayList<>();
+    private final Map<String, EngineRequest> requests = new LinkedHashMap<>();
+    private long preemptions;
+
+    Scheduler(SchedulingPolicy policy, int tokenBudget, KvCacheManager kv) {
+        this.policy = policy;
+        this.tokenBudget = tokenBudget;
+        this.kv = kv;
+        Comparator<EngineRequest> order = Comparator.comparingLong(EngineRequest::arrivalSequence);
+        if (policy == SchedulingPolicy.PRIORITY) {
+            order = Comparator.comparingInt(EngineRequest::priority).thenComparing(order);
+        }
+        this.waiting = new PriorityQueue<>(order);
+    }
+
+    void add(EngineRequest request) {
+        requests.put(request.id(), request);
+        waiting.add(request);
+    }
+
+    EngineRequest get(String id) {
+        return requests.get(id);
+    }
+
+    boolean hasUnfinished() {
+        return !requests.isEmpty();
+    }
+
+    int waitingCount() {
+        return waiting.size();
+    }
+
+    int runningCount() {
+        return running.size();
+    }
+
+    long preemptions() {
+        return preemptions;
+    }
+
+    /** Removes a request wherever it is and frees its KV; returns false for unknown ids. */
+    boolean remove(String id) {
+        EngineRequest request = requests.remove(id);
+        if (request == null) {
+            return false;
+        }
+        if (!waiting.remove(request)) {
+            running.remove(request);
+        }
+        kv.release(request, false);
+        return true;
+    }
+
+    /** Plans one step. An empty list means nothing can run now. */
+    List<ScheduledChunk> schedule() {
+        List<ScheduledChunk> chunks = new ArrayList<>();
+        int budget = tokenBudget;
+        // running requests keep their places: decodes first, so a newcomer's prompt never starves them
+        for (EngineRequest request : List.copyOf(running)) {
+            if (budget == 0) {
+                break;
+            }
+            if (!running.contains(request)) {
+                continue; // preempted to make room for an earlier one
+            }
+            int count = Math.min(request.uncomputed(), budget);
+            while (count > kv.freeTokens() - reserved(chunks)) {
+                EngineRequest victim = preemptionVictim();
+                preempt(victim);
+                for (Iterator<ScheduledChunk> it = chunks.iterator(); it.hasNext(); ) {
+                    ScheduledChunk c = it.next();
+                    if (c.request() == victim) {
+                        budget += c.count();
+                        it.remove();
+                    }
+                }
+                if (victim == request) {
+                    count = 0;
+                    break;
+                }
+            }
+            if (count > 0) {
+                chunks.add(new ScheduledChunk(request, request.computed(), count));
+                budget -= count;
+            }
+        }
+        while (budget > 0 && kv.freeSlotCount() > 0 && !waiting.isEmpty()) {
+            EngineRequest request = waiting.peek();
+            shareGroupPrefix(request);
+            int count = Math.min(request.uncomputed(), budget);
+            if (count > kv.freeTokens() - reserved(chunks)) {
+                break; // admission waits for cells instead of preempting someone already running
+            }
+            waiting.poll();
+            if (request.slot() < 0) {
+                kv.allocate(request);
+            }
+            running.add(request);
+            request.markScheduled(System.nanoTime());
+            chunks.add(new ScheduledChunk(request, request.computed(), count));
+            budget -= count;
+        }
+        return chunks;
+    }
+
+    private static int reserved(List<ScheduledChunk> chunks) {
+        int tokens = 0;
+        for (ScheduledChunk c : chunks) {
+            tokens += c.count();
+        }
+        return tokens;
+    }
+
+    /**
+     * A child of an n > 1 request whose sibling already computed the shared prompt takes those cells
+     * instead of recomputing them; it still computes the last prompt token itself to get its own logits.
+     */
+    private void shareGroupPrefix(EngineRequest request) {
+        if (request.promptGroup() == null || request.computed() > 0 || request.promptLength() < 2) {
+            return;
+        }
+        int shared = request.promptLength() - 1;
+        for (EngineRequest sibling : running) {
+            if (request.promptGroup().equals(sibling.promptGroup()) && sibling.computed() >= shared) {
+                kv.allocate(request);
+                kv.sharePrefix(sibling, request, shared);
+                request.skipTo(shared, shared);
+                return;
+            }
+        }
+    }
+
+    /** FCFS: the most recently admitted; PRIORITY: the largest (priority, arrival). */
+    private EngineRequest preemptionVictim() {
+        if (policy == SchedulingPolicy.PRIORITY) {
+            return running.stream().max(Comparator.comparingInt(EngineRequest::priority)
+                    .thenComparingLong(EngineRequest::arrivalSequence)).orElseThrow();
+        }
+        return running.getLast();
+    }
+
+    /** Frees a running request's KV and sends it back to the front of the queue to recompute later. */
+    void preempt(EngineRequest request) {
+        running.remove(request);
+        kv.release(request, true);
+        waiting.add(request);
+        preemptions++;
+    }
+
+    /** Preempts one running request other than the step's first, after llama.cpp reported a full cache. */
+    boolean preemptForSpace() {
+        if (running.size() < 2) {
+            return false;
+        }
+        preempt(preemptionVictim());
+        return true;
+    }
+
+    /** Moves a finished request out of the running set and frees its slot. */
+    void finish(EngineRequest request) {
+        running.remove(request);
+        requests.remove(request.id());
+        kv.release(request, false);
+    }
+}

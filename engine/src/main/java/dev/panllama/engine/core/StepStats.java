@@ -1,0 +1,10 @@
+package dev.panllama.engine.core;
+
+import java.util.List;
+
+/**
+ * What one engine step did: which requests it prefilled and decoded, and the queues and KV after it.
+ * Published with every step so callers (stats loggers, tests) can see continuous batching at work.
+ */
+public record StepStats(long step, List<String> prefillRequests, int prefillTokens, List<String> decodeRequests,
+                        int running, int waiting, int kvUsedTokens, int kvCapacity, long preemptions, long nanos) {}

@@ -1,0 +1,197 @@
+package dev.panllama.engine.output;
+
+import dev.panllama.engine.EngineDeadException;
+import dev.panllama.engine.RequestOutputKind;
+import dev.panllama.engine.SamplingParams;
+import dev.panllama.engine.core.EngineCoreOutput;
+import dev.panllama.engine.core.StepOutputs;
+import dev.panllama.engine.core.StepStats;
+import dev.panllama.engine.nativeapi.Vocab;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The output thread: turns each step's engine outputs into per-request {@code RequestOutput}s (detokenized,
+ * stop strings applied, merged by output kind) and delivers them to the requests' mailboxes, so the engine
+ * thread never spends time on text. It owns all request state on the caller side; aborts and registrations
+ * from other threads take the same lock.
+ */
+public final class OutputProcessor {
+    private static final Logger LOG = LoggerFactory.getLogger(OutputProcessor.class);
+
+    private final Vocab vocab;
+    private final Consumer<Collection<String>> engineAbort;
+    private final BlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
+    private final Map<String, RequestState> states = new HashMap<>();
+    private final Map<String, Set<String>> byExternalId = new HashMap<>();
+    private final List<Consumer<StepStats>> stepListeners = new CopyOnWriteArrayList<>();
+    private final Set<RequestGroup> liveGroups = ConcurrentHashMap.newKeySet();
+    private final Thread thread;
+    private volatile RuntimeException deadError;
+
+    /** @param engineAbort tells the engine to drop requests the output side finished (stop strings) */
+    public OutputProcessor(Vocab vocab, Consumer<Collection<String>> engineAbort) {
+        this.vocab = vocab;
+        this.engineAbort = engineAbort;
+        this.thread = Thread.ofPlatform().name("panllama-output").daemon(true).start(this::loop);
+    }
+
+    /** Where the engine sends {@link StepOutputs} and, if it dies, its {@link Throwable}. */
+    public void enqueue(Object item) {
+        inbox.add(item);
+    }
+
+    public void addStepListener(Consumer<StepStats> listener) {
+        stepListeners.add(listener);
+    }
+
+    /**
+     * Registers a request's completions before the engine sees them, so no output can arrive for unknown state.
+     *
+     * @param internalIds one per completion (n of them), in index order
+     * @return the mailbox the caller reads
+     */
+    public synchronized RequestOutputCollector register(String externalId, String prompt, List<Integer> promptTokenIds,
+                                                        SamplingParams params, List<String> internalIds, Instant arrival) {
+        if (deadError != null) {
+            throw deadError;
+        }
+        RequestOutputKind kind = params.outputKind();
+        RequestGroup group = new RequestGroup(externalId, prompt, promptTokenIds, kind, internalIds.size());
+        for (int i = 0; i < internalIds.size(); i++) {
+            String id = internalIds.get(i);
+            states.put(id, new RequestState(id, i, group, params, vocab, arrival));
+            byExternalId.computeIfAbsent(externalId, k -> new LinkedHashSet<>()).add(id);
+        }
+        liveGroups.add(group);
+        return group.collector;
+    }
+
+    /**
+     * Finishes requests as aborted and delivers their final outputs (with whatever they produced).
+     *
+     * @param ids      external ids (every completion of every request with that id) or internal ids
+     * @param internal whether {@code ids} are internal ids
+     * @return the internal ids that were live, for the engine to drop
+     */
+    public synchronized List<String> abort(Collection<String> ids, boolean internal) {
+        List<String> aborted = new ArrayList<>();
+        for (String id : ids) {
+            Collection<String> internalIds = internal ? List.of(id) : List.copyOf(byExternalId.getOrDefault(id, Set.of()));
+            for (String internalId : internalIds) {
+                RequestState state = states.get(internalId);
+                if (state == null) {
+                    continue;
+                }
+                state.abort();
+                finish(state);
+                aborted.add(internalId);
+            }
+        }
+        return aborted;
+    }
+
+    /** Requests whose outputs are still being produced. */
+    public synchronized int liveRequestCount() {
+        return states.size();
+    }
+
+    private void loop() {
+        try {
+            while (true) {
+                Object item = inbox.take();
+                if (item instanceof Throwable cause) {
+                    propagate(cause);
+                    return;
+                }
+                StepOutputs step = (StepOutputs) item;
+                List<String> stopped = process(step.outputs());
+                if (!stopped.isEmpty()) {
+                    engineAbort.accept(stopped);
+                }
+                for (Consumer<StepStats> listener : stepListeners) {
+                    listener.accept(step.stats());
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException | Error e) {
+            LOG.error("output processor failed", e);
+            propagate(e);
+        }
+    }
+
+    private synchronized List<String> process(List<EngineCoreOutput> outputs) {
+        List<String> stoppedByString = new ArrayList<>();
+        for (EngineCoreOutput out : outputs) {
+            RequestState state = states.get(out.requestId());
+            if (state == null) {
+                continue; // aborted while its step ran: the abort output was already delivered
+            }
+            if (state.apply(out, vocab)) {
+                stoppedByString.add(state.internalId);
+            }
+            if (state.finished()) {
+                finish(state);
+            } else if (state.group.kind != RequestOutputKind.FINAL_ONLY) {
+                state.group.update(state.completion(), false, state.metrics(), state.numCachedTokens());
+            }
+        }
+        return stoppedByString;
+    }
+
+    private void finish(RequestState state) {
+        states.remove(state.internalId);
+        Set<String> siblings = byExternalId.get(state.group.externalId);
+        if (siblings != null) {
+            siblings.remove(state.internalId);
+            if (siblings.isEmpty()) {
+                byExternalId.remove(state.group.externalId);
+            }
+        }
+        state.group.update(state.completion(), true, state.metrics(), state.numCachedTokens());
+        if (state.group.finished()) {
+            liveGroups.remove(state.group);
+        }
+    }
+
+    /** The engine is gone: every live request's mailbox gets the error, and later registrations fail. */
+    private synchronized void propagate(Throwable cause) {
+        EngineDeadException dead = cause instanceof EngineDeadException e ? e
+                : new EngineDeadException("EngineCore encountered an issue: " + cause, cause);
+        deadError = dead;
+        for (RequestGroup group : liveGroups) {
+            group.collector.fail(dead);
+        }
+        liveGroups.clear();
+        states.clear();
+        byExternalId.clear();
+    }
+
+    public RuntimeException deadError() {
+        return deadError;
+    }
+
+    /** Stops the thread (after the engine stopped); live requests get {@code cause}. */
+    public void shutdown(RuntimeException cause) {
+        inbox.add(cause);
+        try {
+            thread.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -3,11 +3,14 @@ package dev.panllama.acceptance;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.panllama.engine.DirectGenerator;
-import dev.panllama.engine.nativeapi.Context;
-import dev.panllama.engine.nativeapi.ContextParams;
+import dev.panllama.engine.AsyncLLM;
+import dev.panllama.engine.CompletionOutput;
+import dev.panllama.engine.EngineArgs;
+import dev.panllama.engine.Prompt;
+import dev.panllama.engine.RequestOutputKind;
+import dev.panllama.engine.SamplingParams;
 import dev.panllama.engine.nativeapi.Model;
-import dev.panllama.engine.nativeapi.SamplerChain;
+import dev.panllama.engine.nativeapi.ModelParams;
 import dev.panllama.engine.testing.TestModels;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -26,17 +29,22 @@ class ReferenceGreedyIT {
         Path model = TestModels.stories260K();
         String reference = runLlamaSimple(model);
 
-        try (Model loaded = Model.load(model);
-             Context context = Context.create(loaded, ContextParams.defaults().withContextLength(128));
-             SamplerChain greedy = SamplerChain.greedy()) {
+        String rendered;
+        int[] prompt;
+        try (Model vocabOnly = Model.load(model, ModelParams.defaults().withVocabOnly(true))) {
             // llama-simple tokenizes with special-token parsing and prints every piece, BOS included
-            int[] prompt = loaded.vocab().tokenize(PROMPT, true, true);
-            StringBuilder rendered = new StringBuilder();
+            prompt = vocabOnly.vocab().tokenize(PROMPT, true, true);
+            StringBuilder pieces = new StringBuilder();
             for (int token : prompt) {
-                rendered.append(new String(loaded.vocab().tokenToPiece(token, true), StandardCharsets.UTF_8));
+                pieces.append(new String(vocabOnly.vocab().tokenToPiece(token, true), StandardCharsets.UTF_8));
             }
-            DirectGenerator.Result result = new DirectGenerator(context).generate(prompt, TOKENS, greedy, false, s -> { });
-            assertEquals(TOKENS, result.tokens().length, "stories260K does not stop within 32 tokens of this prompt");
+            rendered = pieces.toString();
+        }
+        try (AsyncLLM llm = AsyncLLM.fromEngineArgs(EngineArgs.builder().model(model).build())) {
+            SamplingParams greedy = SamplingParams.builder().temperature(0).maxTokens(TOKENS)
+                    .outputKind(RequestOutputKind.FINAL_ONLY).build();
+            CompletionOutput result = llm.generate(Prompt.tokens(prompt), greedy, "reference").finalOutput().outputs().getFirst();
+            assertEquals(TOKENS, result.tokenIds().size(), "stories260K does not stop within 32 tokens of this prompt");
             assertEquals(reference, rendered + result.text());
             assertTrue(result.text().split(" ").length > 10, result.text());
         }

@@ -1,22 +1,26 @@
 package dev.panllama.cli;
 
-import dev.panllama.engine.DirectGenerator;
-import dev.panllama.engine.models.ModelResolver;
-import dev.panllama.engine.nativeapi.Context;
-import dev.panllama.engine.nativeapi.ContextParams;
-import dev.panllama.engine.nativeapi.Model;
-import dev.panllama.engine.nativeapi.ModelParams;
-import dev.panllama.engine.nativeapi.SamplerChain;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.panllama.engine.AsyncLLM;
+import dev.panllama.engine.CompletionOutput;
+import dev.panllama.engine.GenerateOptions;
+import dev.panllama.engine.Prompt;
+import dev.panllama.engine.RequestOutput;
+import dev.panllama.engine.RequestOutputKind;
+import dev.panllama.engine.RequestStream;
+import dev.panllama.engine.SamplingParams;
 import java.io.PrintWriter;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ThreadLocalRandom;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code panllama generate}: streams a continuation of a prompt. Sampling defaults are llama.cpp's. */
+/** {@code panllama generate}: one request through the engine, streaming its text (or JSON outputs) to stdout. */
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = "Continue a prompt, streaming the text to stdout (default model: stories260K).")
 final class GenerateCommand implements Callable<Integer> {
@@ -26,38 +30,14 @@ final class GenerateCommand implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", defaultValue = "Once upon a time", description = "Prompt text (default: ${DEFAULT-VALUE}).")
     String prompt;
 
-    @Option(names = {"-m", "--model"}, description = "GGUF model file (default: $PANLLAMA_MODEL, then stories260K).")
-    String model;
+    @Mixin
+    EngineOptions engine;
 
-    @Option(names = {"-n", "--max-tokens"}, defaultValue = "256", description = "Most tokens to generate (default: ${DEFAULT-VALUE}).")
-    int maxTokens;
+    @Mixin
+    SamplingOptions sampling;
 
-    @Option(names = "--temperature", defaultValue = "0.8", description = "0 = greedy (default: ${DEFAULT-VALUE}).")
-    float temperature;
-
-    @Option(names = "--top-k", defaultValue = "40", description = "0 = off (default: ${DEFAULT-VALUE}).")
-    int topK;
-
-    @Option(names = "--top-p", defaultValue = "0.95", description = "1 = off (default: ${DEFAULT-VALUE}).")
-    float topP;
-
-    @Option(names = "--min-p", defaultValue = "0.05", description = "0 = off (default: ${DEFAULT-VALUE}).")
-    float minP;
-
-    @Option(names = "--repetition-penalty", defaultValue = "1.0", description = "1 = off (default: ${DEFAULT-VALUE}).")
-    float repetitionPenalty;
-
-    @Option(names = "--seed", description = "Sampling seed (default: random).")
-    Long seed;
-
-    @Option(names = "--ignore-eos", description = "Keep generating past end-of-sequence tokens.")
-    boolean ignoreEos;
-
-    @Option(names = {"-t", "--threads"}, defaultValue = "0", description = "CPU threads (default: all cores).")
-    int threads;
-
-    @Option(names = {"-ngl", "--n-gpu-layers"}, defaultValue = "-1", description = "Layers on the GPU; -1 = all (default).")
-    int gpuLayers;
+    @Option(names = "--json", description = "Print every RequestOutput as one line of snake_case JSON.")
+    boolean json;
 
     @Option(names = "--no-echo", description = "Do not print the prompt before the continuation.")
     boolean noEcho;
@@ -66,37 +46,52 @@ final class GenerateCommand implements Callable<Integer> {
     boolean stats;
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        try (ProgressBar bar = new ProgressBar("loading");
-             Model loaded = Model.load(ModelResolver.resolve(model),
-                     ModelParams.defaults().withGpuLayers(gpuLayers).withProgress(f -> bar.update(f, null)))) {
-            bar.close();
-            int[] tokens = loaded.vocab().tokenize(prompt, true, false);
-            int needed = tokens.length + maxTokens;
-            ContextParams params = ContextParams.defaults().withContextLength(needed).withThreads(threads);
-            try (Context context = Context.create(loaded, params);
-                 SamplerChain sampler = SamplerChain.builder()
-                         .temperature(temperature).topK(topK).topP(topP).minP(minP)
-                         .penalties(loaded.vocab(), 64, repetitionPenalty, 0f, 0f)
-                         .seed(seed != null ? seed : ThreadLocalRandom.current().nextInt())
-                         .build()) {
-                if (!noEcho) {
-                    out.print(prompt);
+        SamplingParams params = sampling.toParams();
+        if (!json) {
+            // text streams as deltas whatever the kind asked for; JSON shows the kind as requested
+            params = params.toBuilder().outputKind(RequestOutputKind.DELTA).build();
+        }
+        try (AsyncLLM llm = AsyncLLM.fromEngineArgs(engine.toEngineArgs(null));
+             RequestStream stream = llm.generate(Prompt.text(prompt), params, "generate-0", GenerateOptions.defaults())) {
+            if (json) {
+                ObjectMapper mapper = new ObjectMapper();
+                while (stream.hasNext()) {
+                    out.println(mapper.writeValueAsString(stream.next().toSnakeCaseMap()));
                     out.flush();
                 }
-                DirectGenerator.Result result = new DirectGenerator(context).generate(tokens, maxTokens, sampler, ignoreEos,
-                        text -> {
-                            out.print(text);
-                            out.flush();
-                        });
-                out.println();
+                return 0;
+            }
+            if (!noEcho && params.n() == 1) {
+                out.print(prompt);
                 out.flush();
-                if (stats) {
-                    spec.commandLine().getErr().printf("prompt %d tokens, generated %d tokens (%s), %.1f tok/s%n",
-                            tokens.length, result.tokens().length, result.finishReason().name().toLowerCase(),
-                            result.tokensPerSecond());
+            }
+            Map<Integer, StringBuilder> texts = new TreeMap<>();
+            RequestOutput last = null;
+            long start = System.nanoTime();
+            int tokens = 0;
+            while (stream.hasNext()) {
+                last = stream.next();
+                for (CompletionOutput c : last.outputs()) {
+                    tokens += c.tokenIds().size();
+                    if (params.n() == 1) {
+                        out.print(c.text());
+                        out.flush();
+                    } else {
+                        texts.computeIfAbsent(c.index(), i -> new StringBuilder()).append(c.text());
+                    }
                 }
+            }
+            texts.forEach((index, text) -> out.println("[" + index + "] " + (noEcho ? "" : prompt) + text));
+            if (params.n() == 1) {
+                out.println();
+            }
+            out.flush();
+            if (stats && last != null) {
+                double seconds = (System.nanoTime() - start) / 1e9;
+                spec.commandLine().getErr().printf("prompt %d tokens, generated %d tokens in %.2f s (%.1f tok/s)%n",
+                        last.promptTokenIds().size(), tokens, seconds, tokens / seconds);
             }
         }
         return 0;

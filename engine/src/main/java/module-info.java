@@ -3,6 +3,7 @@ module dev.panllama.engine {
     requires transitive dev.panllama.bindings;
     requires org.slf4j;
     requires java.net.http;
+    requires jinjava;
 
     exports dev.panllama.engine;
     exports dev.panllama.engine.gguf;

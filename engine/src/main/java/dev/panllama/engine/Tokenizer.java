@@ -1,5 +1,6 @@
 package dev.panllama.engine;
 
+import dev.panllama.engine.chat.JinjaChatTemplate;
 import dev.panllama.engine.nativeapi.ChatTemplate;
 import dev.panllama.engine.nativeapi.Vocab;
 import java.util.Arrays;
@@ -34,7 +35,22 @@ public final class Tokenizer {
         return chatTemplate;
     }
 
+    /**
+     * Renders a conversation: a Jinja template goes through the Jinja renderer (as Hugging Face renders it);
+     * a format name, or a template the renderer cannot handle, goes to llama.cpp's built-in formats.
+     */
     public String applyChatTemplate(List<ChatMessage> messages, boolean addGenerationPrompt) {
+        if (JinjaChatTemplate.isJinja(chatTemplate)) {
+            String rendered = JinjaChatTemplate.render(chatTemplate, messages, addGenerationPrompt,
+                    specialText(vocab.bos()), specialText(vocab.eos()));
+            if (rendered != null) {
+                return rendered;
+            }
+        }
         return ChatTemplate.apply(chatTemplate, messages, addGenerationPrompt);
+    }
+
+    private String specialText(int token) {
+        return token < 0 || token >= vocab.tokenCount() ? "" : vocab.tokenText(token);
     }
 }

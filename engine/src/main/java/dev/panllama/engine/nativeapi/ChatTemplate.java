@@ -1,5 +1,6 @@
 package dev.panllama.engine.nativeapi;
 
+import dev.panllama.bindings.NativeLibrary;
 import dev.panllama.bindings.internal.LlamaCpp;
 import dev.panllama.bindings.internal.llama_chat_message;
 import dev.panllama.engine.ChatMessage;
@@ -33,6 +34,7 @@ public final class ChatTemplate {
         if (template == null) {
             throw new UnsupportedModelException("the model has no chat template; pass one (e.g. \"chatml\") in the engine args");
         }
+        NativeLibrary.load();
         try (Arena call = Arena.ofConfined()) {
             MemorySegment chat = llama_chat_message.allocateArray(messages.size(), call);
             long chars = 0;

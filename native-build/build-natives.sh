@@ -77,7 +77,7 @@ fetch_source() {
   [ "$actual" = "$integrity" ] || die "integrity mismatch for $pkg: expected $integrity, got $actual"
   tar -xzf "$tgz" -C "$tmp" "$(lock source.npm.bundle)"
   rm -rf "$src.partial"; mkdir -p "$(dirname "$src")"
-  git clone -q "$tmp/$(lock source.npm.bundle)" "$src.partial"
+  git clone -q --no-checkout "$tmp/$(lock source.npm.bundle)" "$src.partial"
   git -C "$src.partial" -c advice.detachedHead=false checkout -q "$commit"
   [ "$(git -C "$src.partial" rev-parse HEAD)" = "$commit" ] || die "bundle does not carry commit $commit"
   rm -rf "$src"; mv "$src.partial" "$src"

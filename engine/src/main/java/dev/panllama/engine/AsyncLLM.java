@@ -143,7 +143,8 @@ public final class AsyncLLM implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             SamplingParams child = n == 1 ? params : params.forChild(i);
             long seed = baseSeed != null ? baseSeed + i : randomSeed + i;
-            client.addRequest(new EngineRequest(ids.get(i), tokens, child, options.priority(), order, seed, promptGroup, maxTokens));
+            client.addRequest(new EngineRequest(ids.get(i), tokens, child, options.priority(), order, seed, promptGroup, maxTokens,
+                    options.cacheSalt()));
         }
         return new RequestStream(externalId, collector, () -> client.abortRequests(outputs.abort(ids, true)));
     }
@@ -196,6 +197,16 @@ public final class AsyncLLM implements AutoCloseable {
     /** The engine's queues, slots, KV and samplers, read between steps. */
     public CompletableFuture<EngineSnapshot> engineSnapshot() {
         return client.snapshot();
+    }
+
+    /**
+     * Empties the prefix cache (vLLM's reset_prefix_cache). Completes with false, changing nothing, while requests
+     * hold KV; with {@code resetRunningRequests} those are preempted first (they recompute later, with the same
+     * outputs) and the reset succeeds.
+     */
+    public CompletableFuture<Boolean> resetPrefixCache(boolean resetRunningRequests) {
+        checkHealth();
+        return client.resetPrefixCache(resetRunningRequests);
     }
 
     /** Requests whose outputs are still open on the caller side. */

@@ -21,10 +21,13 @@ import java.util.Locale;
  * @param schedulingPolicy     FCFS or PRIORITY
  * @param chatTemplate         a Jinja chat template overriding the model's (null = the model's own)
  * @param maxLogprobs          most logprobs a request may ask for (-1 = vocabulary size)
+ * @param enablePrefixCaching  share the KV of common prompt prefixes across requests (on by default, as in vLLM)
+ * @param prefixCacheBlockSize tokens per cached block: prefixes are shared in whole blocks
  */
 public record EngineArgs(Path model, int maxModelLen, int maxNumSeqs, int maxNumBatchedTokens, int kvCacheTokens,
                          int nGpuLayers, int threads, String kvCacheDtype, FlashAttention flashAttention, Long seed,
-                         SchedulingPolicy schedulingPolicy, String chatTemplate, int maxLogprobs) {
+                         SchedulingPolicy schedulingPolicy, String chatTemplate, int maxLogprobs,
+                         boolean enablePrefixCaching, int prefixCacheBlockSize) {
 
     /** Caps the default KV size so a long-context model does not allocate gigabytes it may never use. */
     public static final int DEFAULT_MAX_KV_TOKENS = 1 << 16;
@@ -40,6 +43,7 @@ public record EngineArgs(Path model, int maxModelLen, int maxNumSeqs, int maxNum
         requireAtLeast("n_gpu_layers", nGpuLayers, -1);
         requireAtLeast("threads", threads, 0);
         requireAtLeast("max_logprobs", maxLogprobs, -1);
+        requireAtLeast("block_size", prefixCacheBlockSize, 1);
         kvCacheDtype = kvCacheDtype == null ? "f16" : kvCacheDtype.toLowerCase(Locale.ROOT);
         if (!java.util.Set.of("f16", "f32", "bf16", "q8_0", "q4_0", "q4_1", "q5_0", "q5_1", "iq4_nl").contains(kvCacheDtype)) {
             throw new InvalidRequestException("kv_cache_dtype", kvCacheDtype, "kv_cache_dtype '" + kvCacheDtype
@@ -74,6 +78,8 @@ public record EngineArgs(Path model, int maxModelLen, int maxNumSeqs, int maxNum
         private SchedulingPolicy schedulingPolicy = SchedulingPolicy.FCFS;
         private String chatTemplate;
         private int maxLogprobs = 20;
+        private boolean enablePrefixCaching = true;
+        private int prefixCacheBlockSize = 16;
 
         public Builder model(Path path) { this.model = path; return this; }
         public Builder maxModelLen(int tokens) { this.maxModelLen = tokens; return this; }
@@ -88,10 +94,13 @@ public record EngineArgs(Path model, int maxModelLen, int maxNumSeqs, int maxNum
         public Builder schedulingPolicy(SchedulingPolicy policy) { this.schedulingPolicy = policy; return this; }
         public Builder chatTemplate(String template) { this.chatTemplate = template; return this; }
         public Builder maxLogprobs(int most) { this.maxLogprobs = most; return this; }
+        public Builder enablePrefixCaching(boolean on) { this.enablePrefixCaching = on; return this; }
+        public Builder prefixCacheBlockSize(int tokens) { this.prefixCacheBlockSize = tokens; return this; }
 
         public EngineArgs build() {
             return new EngineArgs(model, maxModelLen, maxNumSeqs, maxNumBatchedTokens, kvCacheTokens, nGpuLayers,
-                    threads, kvCacheDtype, flashAttention, seed, schedulingPolicy, chatTemplate, maxLogprobs);
+                    threads, kvCacheDtype, flashAttention, seed, schedulingPolicy, chatTemplate, maxLogprobs,
+                    enablePrefixCaching, prefixCacheBlockSize);
         }
     }
 }

@@ -13,43 +13,50 @@ import java.util.Map;
  * @param addSpecialTokens     add BOS/EOS when tokenizing a text prompt (null = yes for text, no for chat)
  * @param truncatePromptTokens keep only the last k prompt tokens (-1 = max_model_len; null = no truncation)
  * @param dataParallelRank     pin to one data-parallel engine (only 0 exists with one engine)
+ * @param cacheSalt            requests share cached prompt prefixes only with requests of the same salt (null = none)
  */
 public record GenerateOptions(int priority, Instant arrivalTime, Object loraRequest, Map<String, String> traceHeaders,
-                              Boolean addSpecialTokens, Integer truncatePromptTokens, Integer dataParallelRank) {
+                              Boolean addSpecialTokens, Integer truncatePromptTokens, Integer dataParallelRank,
+                              String cacheSalt) {
 
     public GenerateOptions {
         traceHeaders = traceHeaders == null ? Map.of() : Map.copyOf(traceHeaders);
     }
 
     public static GenerateOptions defaults() {
-        return new GenerateOptions(0, null, null, null, null, null, null);
+        return new GenerateOptions(0, null, null, null, null, null, null, null);
     }
 
     public GenerateOptions withPriority(int value) {
-        return new GenerateOptions(value, arrivalTime, loraRequest, traceHeaders, addSpecialTokens, truncatePromptTokens, dataParallelRank);
+        return new GenerateOptions(value, arrivalTime, loraRequest, traceHeaders, addSpecialTokens, truncatePromptTokens, dataParallelRank, cacheSalt);
     }
 
     public GenerateOptions withArrivalTime(Instant value) {
-        return new GenerateOptions(priority, value, loraRequest, traceHeaders, addSpecialTokens, truncatePromptTokens, dataParallelRank);
+        return new GenerateOptions(priority, value, loraRequest, traceHeaders, addSpecialTokens, truncatePromptTokens, dataParallelRank, cacheSalt);
     }
 
     public GenerateOptions withLoraRequest(Object value) {
-        return new GenerateOptions(priority, arrivalTime, value, traceHeaders, addSpecialTokens, truncatePromptTokens, dataParallelRank);
+        return new GenerateOptions(priority, arrivalTime, value, traceHeaders, addSpecialTokens, truncatePromptTokens, dataParallelRank, cacheSalt);
     }
 
     public GenerateOptions withTraceHeaders(Map<String, String> value) {
-        return new GenerateOptions(priority, arrivalTime, loraRequest, value, addSpecialTokens, truncatePromptTokens, dataParallelRank);
+        return new GenerateOptions(priority, arrivalTime, loraRequest, value, addSpecialTokens, truncatePromptTokens, dataParallelRank, cacheSalt);
     }
 
     public GenerateOptions withAddSpecialTokens(Boolean value) {
-        return new GenerateOptions(priority, arrivalTime, loraRequest, traceHeaders, value, truncatePromptTokens, dataParallelRank);
+        return new GenerateOptions(priority, arrivalTime, loraRequest, traceHeaders, value, truncatePromptTokens, dataParallelRank, cacheSalt);
     }
 
     public GenerateOptions withTruncatePromptTokens(Integer value) {
-        return new GenerateOptions(priority, arrivalTime, loraRequest, traceHeaders, addSpecialTokens, value, dataParallelRank);
+        return new GenerateOptions(priority, arrivalTime, loraRequest, traceHeaders, addSpecialTokens, value, dataParallelRank, cacheSalt);
+    }
+
+    public GenerateOptions withCacheSalt(String value) {
+        return new GenerateOptions(priority, arrivalTime, loraRequest, traceHeaders, addSpecialTokens, truncatePromptTokens,
+                dataParallelRank, value);
     }
 
     public GenerateOptions withDataParallelRank(Integer value) {
-        return new GenerateOptions(priority, arrivalTime, loraRequest, traceHeaders, addSpecialTokens, truncatePromptTokens, value);
+        return new GenerateOptions(priority, arrivalTime, loraRequest, traceHeaders, addSpecialTokens, truncatePromptTokens, value, cacheSalt);
     }
 }

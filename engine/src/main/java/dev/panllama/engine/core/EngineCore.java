@@ -56,12 +56,32 @@ public final class EngineCore {
         this.model = model;
         this.context = context;
         this.maxModelLen = maxModelLen;
-        this.kv = new KvCacheManager(context, args.maxNumSeqs());
+        this.kv = new KvCacheManager(context, args.maxNumSeqs(), prefixBlockSize(model, context, args));
         this.scheduler = new Scheduler(args.schedulingPolicy(), args.maxNumBatchedTokens(), kv);
         this.runner = new ModelRunner(context, args.maxNumBatchedTokens());
         this.vocab = model.vocab();
         this.sink = sink;
         this.thread = Thread.ofPlatform().name("panllama-engine-core").daemon(true).unstarted(this::loop);
+    }
+
+    /**
+     * The prefix cache's block size, or 0 when it is off: by request, or because cached cells could not be
+     * shared — a memory that is not one unified cache, sliding-window attention that drops old positions,
+     * recurrent state that cannot be cut at a block boundary.
+     */
+    private static int prefixBlockSize(Model model, Context context, EngineArgs args) {
+        if (!args.enablePrefixCaching()) {
+            return 0;
+        }
+        String why = !context.hasMemory() ? "the model has no KV memory"
+                : context.memorySequences() <= args.maxNumSeqs() ? "the KV cache is not unified"
+                : model.slidingWindow() > 0 ? "the model uses sliding-window attention"
+                : model.isRecurrent() ? "the model keeps recurrent state" : null;
+        if (why != null) {
+            LOG.info("prefix caching is off: {}", why);
+            return 0;
+        }
+        return args.prefixCacheBlockSize();
     }
 
     void start() {
@@ -151,8 +171,9 @@ public final class EngineCore {
         }
         List<ModelRunner.Sampled> sampled = runner.execute(chunks);
         if (sampled == null) {
-            // llama.cpp found no room for the batch although the count said there was (fragmentation)
-            if (!scheduler.preemptForSpace()) {
+            // llama.cpp found no room for the batch although the count said there was (fragmentation):
+            // unheld cached prefixes go first, then a running request
+            if (kv.evictReclaimable() == 0 && !scheduler.preemptForSpace()) {
                 throw new IllegalStateException("KV cache of " + kv.capacity() + " cells cannot hold one request of "
                         + chunks.getFirst().request().totalLength() + " tokens");
             }
@@ -163,7 +184,7 @@ public final class EngineCore {
         int prefillTokens = 0;
         for (ScheduledChunk chunk : chunks) {
             chunk.request().advance(chunk.count());
-            kv.commit(chunk.count());
+            kv.commit(chunk.request(), chunk.count());
             if (chunk.start() < chunk.request().promptLength()) {
                 prefill.add(chunk.request().id());
                 prefillTokens += chunk.count();
@@ -176,8 +197,10 @@ public final class EngineCore {
             outputs.add(accept(s));
         }
         steps++;
+        int[] lookups = kv.takeStepLookups();
         StepStats stats = new StepStats(steps, prefill, prefillTokens, decode, scheduler.runningCount(),
-                scheduler.waitingCount(), kv.usedTokens(), kv.capacity(), scheduler.preemptions(), System.nanoTime() - start);
+                scheduler.waitingCount(), kv.usedTokens(), kv.capacity(), scheduler.preemptions(), lookups[0], lookups[1],
+                System.nanoTime() - start);
         sink.accept(new StepOutputs(outputs, stats));
     }
 
@@ -211,6 +234,21 @@ public final class EngineCore {
     EngineSnapshot snapshot() {
         return new EngineSnapshot(scheduler.runningCount(), scheduler.waitingCount(),
                 kv.slotsInUse(), kv.slotCount(), kv.usedTokens(), kv.capacity(), runner.activeSamplers(), steps,
-                scheduler.preemptions());
+                scheduler.preemptions(), kv.prefixCacheStats());
+    }
+
+    /**
+     * Empties the prefix cache. Refused (false) while requests hold KV, unless {@code resetRunningRequests}: then
+     * they are preempted first and recompute later, with the same outputs.
+     */
+    boolean resetPrefixCache(boolean resetRunningRequests) {
+        if (resetRunningRequests) {
+            scheduler.preemptAll();
+        }
+        boolean reset = kv.resetPrefixCache();
+        if (!reset) {
+            LOG.warn("prefix cache not reset: {} request(s) still hold KV cells", kv.slotsInUse());
+        }
+        return reset;
     }
 }

@@ -18,6 +18,9 @@ public interface EngineCoreClient extends AutoCloseable {
     /** The engine's queues, slots and KV between steps. */
     CompletableFuture<EngineSnapshot> snapshot();
 
+    /** Empties the prefix cache between steps; see {@code AsyncLLM.resetPrefixCache}. */
+    CompletableFuture<Boolean> resetPrefixCache(boolean resetRunningRequests);
+
     /** Where step outputs go; set once before the first request. */
     void setOutputSink(Consumer<Object> sink);
 

@@ -21,6 +21,8 @@ public final class EngineRequest {
     /** Requests of one n > 1 parent share its prompt; the first child computes it, the others copy its KV. */
     private final String promptGroup;
     private final int maxTokens;
+    /** Keeps requests that share a prompt from sharing cached KV (vLLM's cache_salt); null = no salt. */
+    private final String cacheSalt;
     private int[] output = new int[16];
     private int outputLength;
     private int computed;
@@ -29,9 +31,12 @@ public final class EngineRequest {
     private Object stopReason;
     private int cachedTokens;
     private long firstScheduledNanos;
+    /** KV cells only this request holds (cached prefix blocks it shares are counted by the cache). */
+    private int ownCells;
+    private RequestBlocks blocks;
 
     public EngineRequest(String id, int[] promptTokens, SamplingParams params, int priority, long arrivalSequence,
-                         long seed, String promptGroup, int maxTokens) {
+                         long seed, String promptGroup, int maxTokens, String cacheSalt) {
         this.id = id;
         this.promptTokens = promptTokens;
         this.params = params;
@@ -40,6 +45,7 @@ public final class EngineRequest {
         this.seed = seed;
         this.promptGroup = promptGroup;
         this.maxTokens = maxTokens;
+        this.cacheSalt = cacheSalt;
     }
 
     public String id() { return id; }
@@ -51,6 +57,7 @@ public final class EngineRequest {
     public long seed() { return seed; }
     public String promptGroup() { return promptGroup; }
     public int maxTokens() { return maxTokens; }
+    public String cacheSalt() { return cacheSalt; }
     public int outputLength() { return outputLength; }
     public int computed() { return computed; }
     public int slot() { return slot; }
@@ -111,9 +118,32 @@ public final class EngineRequest {
         slot = -1;
     }
 
+    /** Starts computing after {@code computedTokens} whose KV came from elsewhere; the first admission's count is reported. */
     void skipTo(int computedTokens, int cached) {
         computed = computedTokens;
-        cachedTokens = cached;
+        if (!wasScheduled()) {
+            cachedTokens = cached;
+        }
+    }
+
+    boolean wasScheduled() {
+        return firstScheduledNanos != 0;
+    }
+
+    int ownCells() {
+        return ownCells;
+    }
+
+    void addOwnCells(int cells) {
+        ownCells += cells;
+    }
+
+    RequestBlocks blocks() {
+        return blocks;
+    }
+
+    void attachBlocks(RequestBlocks value) {
+        blocks = value;
     }
 
     void markScheduled(long nanos) {

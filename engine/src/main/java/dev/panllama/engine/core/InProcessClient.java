@@ -44,6 +44,11 @@ public final class InProcessClient implements EngineCoreClient {
         return call(EngineCore::snapshot);
     }
 
+    @Override
+    public CompletableFuture<Boolean> resetPrefixCache(boolean resetRunningRequests) {
+        return call(core -> core.resetPrefixCache(resetRunningRequests));
+    }
+
     /** Runs {@code utility} on the engine thread between steps. */
     public <T> CompletableFuture<T> call(Function<EngineCore, T> utility) {
         CompletableFuture<T> reply = new CompletableFuture<>();

@@ -3,38 +3,49 @@ package dev.panllama.engine.core;
 import dev.panllama.engine.nativeapi.Context;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 
 /**
  * Sequence slots and KV cells of one context. A request holds a slot (its llama.cpp sequence id) from its
- * first scheduled step until it finishes or is preempted; its cells are counted so the scheduler can
- * preempt before llama.cpp runs out (a full cache still surfaces as a failed decode, handled the same way).
+ * first scheduled step until it finishes or is preempted. Cells are counted so the scheduler can make room
+ * before llama.cpp runs out (a full cache still surfaces as a failed decode, handled the same way): a
+ * request's own cells, plus the cells of cached prefix blocks. Cached blocks no request holds are free for
+ * the taking: {@link #makeRoom} evicts them before anyone is preempted.
  */
 final class KvCacheManager {
     private final Context context;
     private final int capacity;
     private final Deque<Integer> freeSlots = new ArrayDeque<>();
     private final int slotCount;
-    private int usedTokens;
+    /** Null when prefix caching is off or the model's memory cannot share cells. */
+    private final PrefixCache prefixCache;
+    /** Cells owned by requests alone (not counting cached blocks they hold). */
+    private int requestCells;
+    private int stepQueries;
+    private int stepHits;
 
-    KvCacheManager(Context context, int slots) {
+    KvCacheManager(Context context, int slots, int prefixBlockSize) {
         this.context = context;
         this.capacity = context.contextLength();
         this.slotCount = slots;
         for (int s = 0; s < slots; s++) {
             freeSlots.add(s);
         }
+        this.prefixCache = prefixBlockSize > 0 ? new PrefixCache(context, prefixBlockSize, slots) : null;
     }
 
     int capacity() {
         return capacity;
     }
 
+    /** Cells neither a request nor the cache holds. */
     int freeTokens() {
-        return capacity - usedTokens;
+        return capacity - requestCells - (prefixCache == null ? 0 : prefixCache.cachedCells());
     }
 
+    /** Cells in use by requests, counting the cached blocks they hold; unheld cached blocks count as free. */
     int usedTokens() {
-        return usedTokens;
+        return capacity - freeTokens() - (prefixCache == null ? 0 : prefixCache.reclaimableCells());
     }
 
     int slotCount() {
@@ -49,26 +60,114 @@ final class KvCacheManager {
         return freeSlots.size();
     }
 
-    double usage() {
-        return capacity == 0 ? 0 : usedTokens / (double) capacity;
+    boolean cachesPrefixes() {
+        return prefixCache != null;
     }
 
-    void allocate(EngineRequest request) {
+    PrefixCacheStats prefixCacheStats() {
+        return prefixCache == null ? PrefixCacheStats.DISABLED : prefixCache.stats();
+    }
+
+    /** Per-request block state, or null when caching is off. */
+    RequestBlocks blocksFor(String adapterKey, String cacheSalt) {
+        return prefixCache == null ? null : new RequestBlocks(new BlockHashChain(prefixCache.blockSize(), adapterKey, cacheSalt));
+    }
+
+    /**
+     * Gives a waiting request a slot and, unless it must compute its prompt itself (prompt logprobs), the longest
+     * cached prefix of its tokens: those cells are shared into its sequence and it starts after them. The last
+     * known token is always left to compute, as its logits pick the next one.
+     */
+    void admit(EngineRequest request) {
         Integer slot = freeSlots.poll();
         if (slot == null) {
             throw new IllegalStateException("no free sequence slot for " + request.id());
         }
         request.assignSlot(slot);
+        RequestBlocks blocks = request.blocks();
+        if (prefixCache == null || blocks == null) {
+            return;
+        }
+        int maxBlocks = (request.totalLength() - 1) / prefixCache.blockSize();
+        List<PrefixCache.Block> hit = readsCache(request) ? prefixCache.match(request, blocks.chain, maxBlocks) : List.of();
+        if (!hit.isEmpty()) {
+            prefixCache.acquire(hit, slot);
+            blocks.held.addAll(hit);
+            blocks.offered = hit.size();
+            int tokens = hit.size() * prefixCache.blockSize();
+            request.skipTo(tokens, Math.min(tokens, request.promptLength()));
+        }
     }
 
-    /** Records tokens that a successful decode wrote into the cache. */
-    void commit(int tokens) {
-        usedTokens += tokens;
+    /** Requests that want logprobs of their prompt compute all of it (they may still fill the cache). */
+    private static boolean readsCache(EngineRequest request) {
+        return request.params().promptLogprobs() == null;
     }
 
-    /** Shares a running request's first {@code tokens} cells with another (no copy in a unified cache). */
+    /** Counts a request's lookup in the hit statistics, once, when it is first scheduled. */
+    void recordFirstAdmission(EngineRequest request) {
+        if (prefixCache == null || request.wasScheduled() || !readsCache(request)) {
+            return;
+        }
+        prefixCache.record(request.promptLength(), request.cachedTokens());
+        stepQueries += request.promptLength();
+        stepHits += request.cachedTokens();
+    }
+
+    /** Shares a running request's first {@code tokens} cells with a newly admitted sibling of an n > 1 request. */
     void sharePrefix(EngineRequest from, EngineRequest to, int tokens) {
         context.copySequence(from.slot(), to.slot(), 0, tokens);
+    }
+
+    /** True when {@code tokens} more cells fit, after evicting unheld cached blocks if needed. */
+    boolean makeRoom(int tokens) {
+        int missing = tokens - freeTokens();
+        if (missing > 0 && prefixCache != null) {
+            prefixCache.evict(missing);
+        }
+        return tokens <= freeTokens();
+    }
+
+    /** Evicts every cached block no request holds; returns the cells freed. */
+    int evictReclaimable() {
+        return prefixCache == null ? 0 : prefixCache.evict(Integer.MAX_VALUE);
+    }
+
+    /**
+     * Records cells a successful decode wrote for {@code request}, then offers each block it has now completed
+     * to the prefix cache, so requests arriving later (even in the next step) can share them.
+     */
+    void commit(EngineRequest request, int tokens) {
+        requestCells += tokens;
+        request.addOwnCells(tokens);
+        RequestBlocks blocks = request.blocks();
+        if (prefixCache == null || blocks == null) {
+            return;
+        }
+        int size = prefixCache.blockSize();
+        while (!blocks.stopped && (blocks.offered + 1) * size <= request.computed()) {
+            int index = blocks.offered;
+            long hash = blocks.chain.hash(index, request);
+            if (prefixCache.contains(hash, index)) {
+                blocks.offered++; // someone else cached the same block first; this request keeps its own copy
+                continue;
+            }
+            PrefixCache.Block parent = index == 0 ? null : prefixCache.lookup(blocks.chain.hash(index - 1, request));
+            if (index > 0 && parent == null) {
+                blocks.stopped = true; // the parent was evicted: a child without it could never be matched
+                break;
+            }
+            PrefixCache.Block block = prefixCache.insert(hash, parent, index, request.slot(), blocks.anchor);
+            if (block == null) {
+                blocks.stopped = true; // every anchor sequence is taken
+                break;
+            }
+            blocks.anchor = block.anchor;
+            blocks.held.add(block);
+            blocks.offered++;
+            requestCells -= size;
+            request.addOwnCells(-size);
+        }
     }
 
     /** Frees a request's cells and slot; its progress is kept unless {@code resetProgress}. */
@@ -77,12 +176,34 @@ final class KvCacheManager {
             return;
         }
         context.removeSequence(request.slot(), -1, -1);
-        usedTokens -= request.computed() - request.cachedTokens();
+        requestCells -= request.ownCells();
+        request.addOwnCells(-request.ownCells());
+        RequestBlocks blocks = request.blocks();
+        if (blocks != null) {
+            prefixCache.release(blocks.held);
+            blocks.clear();
+        }
         freeSlots.add(request.slot());
         if (resetProgress) {
             request.resetProgress();
         } else {
             request.assignSlot(-1);
         }
+    }
+
+    /** Empties the prefix cache; refused (false) while any request holds KV cells, as vLLM refuses while blocks are in use. */
+    boolean resetPrefixCache() {
+        if (slotsInUse() > 0) {
+            return false;
+        }
+        return prefixCache == null || prefixCache.reset();
+    }
+
+    /** Prompt tokens looked up and found in the cache since the last call (one step's worth). */
+    int[] takeStepLookups() {
+        int[] counts = {stepQueries, stepHits};
+        stepQueries = 0;
+        stepHits = 0;
+        return counts;
     }
 }

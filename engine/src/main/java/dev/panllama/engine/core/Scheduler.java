@@ -36,6 +36,7 @@ final class Scheduler {
     }
 
     void add(EngineRequest request) {
+        request.attachBlocks(kv.blocksFor(null, request.cacheSalt()));
         requests.put(request.id(), request);
         waiting.add(request);
     }
@@ -86,7 +87,7 @@ final class Scheduler {
                 continue; // preempted to make room for an earlier one
             }
             int count = Math.min(request.uncomputed(), budget);
-            while (count > kv.freeTokens() - reserved(chunks)) {
+            while (!kv.makeRoom(count + reserved(chunks))) {
                 EngineRequest victim = preemptionVictim();
                 preempt(victim);
                 for (Iterator<ScheduledChunk> it = chunks.iterator(); it.hasNext(); ) {
@@ -108,15 +109,15 @@ final class Scheduler {
         }
         while (budget > 0 && kv.freeSlotCount() > 0 && !waiting.isEmpty()) {
             EngineRequest request = waiting.peek();
+            kv.admit(request);
             shareGroupPrefix(request);
             int count = Math.min(request.uncomputed(), budget);
-            if (count > kv.freeTokens() - reserved(chunks)) {
+            if (!kv.makeRoom(count + reserved(chunks))) {
+                kv.release(request, true);
                 break; // admission waits for cells instead of preempting someone already running
             }
             waiting.poll();
-            if (request.slot() < 0) {
-                kv.allocate(request);
-            }
+            kv.recordFirstAdmission(request);
             running.add(request);
             request.markScheduled(System.nanoTime());
             chunks.add(new ScheduledChunk(request, request.computed(), count));
@@ -136,6 +137,7 @@ final class Scheduler {
     /**
      * A child of an n > 1 request whose sibling already computed the shared prompt takes those cells
      * instead of recomputing them; it still computes the last prompt token itself to get its own logits.
+     * (With prefix caching on, the cache usually got there first and shared every full block.)
      */
     private void shareGroupPrefix(EngineRequest request) {
         if (request.promptGroup() == null || request.computed() > 0 || request.promptLength() < 2) {
@@ -144,7 +146,6 @@ final class Scheduler {
         int shared = request.promptLength() - 1;
         for (EngineRequest sibling : running) {
             if (request.promptGroup().equals(sibling.promptGroup()) && sibling.computed() >= shared) {
-                kv.allocate(request);
                 kv.sharePrefix(sibling, request, shared);
                 request.skipTo(shared, shared);
                 return;
@@ -176,6 +177,16 @@ final class Scheduler {
         }
         preempt(preemptionVictim());
         return true;
+    }
+
+    /**
+     * Preempts every running request, latest first, so they queue again in their original order and recompute
+     * (vLLM's reset_prefix_cache with reset_running_requests).
+     */
+    void preemptAll() {
+        for (EngineRequest request : List.copyOf(running).reversed()) {
+            preempt(request);
+        }
     }
 
     /** Moves a finished request out of the running set and frees its slot. */

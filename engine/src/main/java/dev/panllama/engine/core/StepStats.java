@@ -5,6 +5,9 @@ import java.util.List;
 /**
  * What one engine step did: which requests it prefilled and decoded, and the queues and KV after it.
  * Published with every step so callers (stats loggers, tests) can see continuous batching at work.
+ * {@code prefixCacheQueries} and {@code prefixCacheHits} count the prompt tokens of the requests this step
+ * admitted for the first time, and how many of them the prefix cache held.
  */
 public record StepStats(long step, List<String> prefillRequests, int prefillTokens, List<String> decodeRequests,
-                        int running, int waiting, int kvUsedTokens, int kvCapacity, long preemptions, long nanos) {}
+                        int running, int waiting, int kvUsedTokens, int kvCapacity, long preemptions,
+                        int prefixCacheQueries, int prefixCacheHits, long nanos) {}

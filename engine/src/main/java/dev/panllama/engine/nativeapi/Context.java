@@ -22,12 +22,17 @@ public final class Context implements AutoCloseable {
     private final int contextLength;
     private final int batchSize;
     private final int maxSequences;
+    /** Sequence ids the KV memory accepts: all of llama.cpp's 256 in a unified cache, else one per stream. */
+    private final int memorySequences;
     private final int vocabSize;
     /** Batch indices that produced logits in the last successful decode: only those may be read or sampled. */
     private final BitSet outputs = new BitSet();
     private int lastBatchSize;
 
-    private Context(Model model, Arena arena, MemorySegment handle) {
+    /** llama.cpp's LLAMA_MAX_SEQ: the width of every KV cell's sequence set. */
+    public static final int MAX_SEQUENCE_IDS = 256;
+
+    private Context(Model model, Arena arena, MemorySegment handle, boolean unifiedKv) {
         this.model = model;
         this.arena = arena;
         this.handle = handle;
@@ -35,6 +40,7 @@ public final class Context implements AutoCloseable {
         this.contextLength = LlamaCpp.llama_n_ctx(handle);
         this.batchSize = LlamaCpp.llama_n_batch(handle);
         this.maxSequences = LlamaCpp.llama_n_seq_max(handle);
+        this.memorySequences = unifiedKv ? MAX_SEQUENCE_IDS : maxSequences;
         this.vocabSize = model.vocab().tokenCount();
     }
 
@@ -72,7 +78,7 @@ public final class Context implements AutoCloseable {
                 throw new NativeCallException("llama.cpp could not create a context for " + model.path() + ": "
                         + orNoDetail(NativeLog.takeErrors()));
             }
-            Context context = new Context(model, arena, raw.reinterpret(arena, LlamaCpp::llama_free));
+            Context context = new Context(model, arena, raw.reinterpret(arena, LlamaCpp::llama_free), params.unifiedKv());
             model.register(context);
             return context;
         } catch (RuntimeException e) {
@@ -99,6 +105,20 @@ public final class Context implements AutoCloseable {
 
     public int maxSequences() {
         return maxSequences;
+    }
+
+    /**
+     * Sequence ids usable in KV memory calls (copy, remove, position queries). In a unified cache that is all
+     * 256 ids llama.cpp tracks per cell, beyond the {@link #maxSequences} a batch may carry: ids past the
+     * batch range can hold KV cells that no batch writes directly, such as cached prefixes.
+     */
+    public int memorySequences() {
+        return memorySequences;
+    }
+
+    /** False for models without a KV memory (encoder-only models such as BERT). */
+    public boolean hasMemory() {
+        return memory.address() != 0;
     }
 
     /**
@@ -206,8 +226,11 @@ public final class Context implements AutoCloseable {
     }
 
     private void checkSequence(int seq) {
-        if (seq < 0 || seq >= maxSequences) {
-            throw new IllegalArgumentException("sequence id " + seq + " is outside [0, " + maxSequences + ")");
+        if (seq < 0 || seq >= memorySequences) {
+            throw new IllegalArgumentException("sequence id " + seq + " is outside [0, " + memorySequences + ")");
+        }
+        if (!hasMemory()) {
+            throw new IllegalStateException("this model's context has no KV memory");
         }
     }
 

@@ -176,6 +176,16 @@ public final class Model implements AutoCloseable {
         return LlamaCpp.llama_model_size(handle);
     }
 
+    /** Sliding attention window in tokens, 0 when every layer attends to the whole context. */
+    public int slidingWindow() {
+        return LlamaCpp.llama_model_n_swa(handle);
+    }
+
+    /** True for models whose memory is recurrent state (Mamba, RWKV) or partly so (hybrids). */
+    public boolean isRecurrent() {
+        return LlamaCpp.llama_model_is_recurrent(handle) || LlamaCpp.llama_model_is_hybrid(handle);
+    }
+
     public boolean hasEncoder() {
         return LlamaCpp.llama_model_has_encoder(handle);
     }

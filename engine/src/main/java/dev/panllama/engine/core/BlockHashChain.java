@@ -1,0 +1,67 @@
+package dev.panllama.engine.core;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+
+/**
+ * The chained hashes of one request's full token blocks, computed as far as asked and kept. A block's hash
+ * covers its parent's hash, its tokens and the request's extra keys (the adapter set, on every block), and on
+ * the first block the cache salt, so two requests share a block only when everything before it matches and
+ * neither a salt nor an adapter tells them apart.
+ */
+final class BlockHashChain {
+    private final int blockSize;
+    private final byte[] everyBlockKey;
+    private final byte[] saltKey;
+    private long[] hashes = new long[8];
+    private int count;
+
+    BlockHashChain(int blockSize, String adapterKey, String cacheSalt) {
+        this.blockSize = blockSize;
+        this.everyBlockKey = adapterKey == null ? new byte[0] : adapterKey.getBytes(StandardCharsets.UTF_8);
+        this.saltKey = cacheSalt == null ? new byte[0] : cacheSalt.getBytes(StandardCharsets.UTF_8);
+    }
+
+    int blockSize() {
+        return blockSize;
+    }
+
+    /** Hash of block {@code index} of {@code request}'s tokens; the block must be full. */
+    long hash(int index, EngineRequest request) {
+        while (count <= index) {
+            if (count == hashes.length) {
+                hashes = Arrays.copyOf(hashes, hashes.length * 2);
+            }
+            hashes[count] = blockHash(count == 0 ? 0 : hashes[count - 1], count, request);
+            count++;
+        }
+        return hashes[index];
+    }
+
+    private long blockHash(long parent, int index, EngineRequest request) {
+        ByteBuffer bytes = ByteBuffer.allocate(Long.BYTES + blockSize * Integer.BYTES + 2 * Integer.BYTES);
+        bytes.putLong(parent);
+        for (int i = index * blockSize, end = i + blockSize; i < end; i++) {
+            bytes.putInt(request.tokenAt(i));
+        }
+        byte[] salt = index == 0 ? saltKey : new byte[0];
+        // lengths keep (key, salt) pairs unambiguous
+        bytes.putInt(everyBlockKey.length).putInt(salt.length);
+        MessageDigest sha = sha256();
+        sha.update(bytes.array());
+        sha.update(everyBlockKey);
+        sha.update(salt);
+        return ByteBuffer.wrap(sha.digest()).getLong();
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform provides SHA-256", e);
+        }
+    }
+}

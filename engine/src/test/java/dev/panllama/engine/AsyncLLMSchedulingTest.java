@@ -1,0 +1,125 @@
+package dev.panllama.engine;
+
+import static dev.panllama.engine.EngineTesting.assertIdle;
+import static dev.panllama.engine.EngineTesting.collect;
+import static dev.panllama.engine.EngineTesting.endless;
+import static dev.panllama.engine.EngineTesting.greedy;
+import static dev.panllama.engine.StepRecorder.decodes;
+import static dev.panllama.engine.StepRecorder.prefills;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.panllama.engine.EngineTesting.Collected;
+import dev.panllama.engine.core.StepStats;
+import dev.panllama.engine.testing.TestModels;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Continuous batching and scheduling policy, observed through the step stats the engine publishes: newcomers
+ * join running decodes, a long prompt is prefilled in budget-sized chunks beside them, and the priority policy
+ * serves lower values first.
+ */
+class AsyncLLMSchedulingTest {
+    private static final int TOKEN_BUDGET = 32;
+
+    static AsyncLLM llm;
+    static StepRecorder steps;
+
+    @BeforeAll
+    static void start() {
+        llm = AsyncLLM.fromEngineArgs(EngineArgs.builder().model(TestModels.stories260K()).maxModelLen(1024)
+                .maxNumSeqs(4).maxNumBatchedTokens(TOKEN_BUDGET).build());
+        steps = StepRecorder.attachTo(llm);
+    }
+
+    @AfterAll
+    static void stop() {
+        llm.shutdown();
+    }
+
+    @Test
+    void aLongPromptArrivingMidDecodeIsPrefilledInChunksBesideTheRunningDecodesAndFinishesFirst() throws Exception {
+        RequestOutputKind kind = RequestOutputKind.DELTA;
+        RequestStream a = llm.generate(Prompt.text("Once upon a time"), endless(kind).maxTokens(400).build(), "a");
+        RequestStream b = llm.generate(Prompt.text("The dog"), endless(kind).maxTokens(400).build(), "b");
+        steps.awaitDecodes("a", 3, 30_000);
+        steps.awaitDecodes("b", 3, 30_000);
+
+        int[] longPrompt = longPrompt(300);
+        Collected c = collect(llm.addRequest("c", longPrompt, greedy(4).build(), GenerateOptions.defaults()),
+                RequestOutputKind.CUMULATIVE);
+        assertEquals(4, c.tokens(0).size());
+        assertEquals(longPrompt.length, c.last().promptTokenIds().size());
+        assertEquals(400, collect(a, kind).tokens(0).size());
+        assertEquals(400, collect(b, kind).tokens(0).size());
+        assertIdle(llm);
+        steps.awaitStep(llm.engineSnapshot().get().steps());
+
+        List<StepStats> chunks = steps.stepsOf("c").stream().filter(s -> prefills(s, "c")).toList();
+        int perStep = TOKEN_BUDGET - 2; // a and b take one decode token each
+        assertTrue(chunks.size() >= (longPrompt.length + perStep - 1) / perStep,
+                "300 prompt tokens in steps of at most " + perStep + ": " + chunks.size() + " chunks");
+        assertEquals(longPrompt.length, chunks.stream().mapToInt(StepStats::prefillTokens).sum());
+        for (StepStats s : chunks) {
+            assertTrue(decodes(s, "a") && decodes(s, "b"), "step " + s.step() + " decodes a and b beside c's chunk");
+            assertTrue(s.prefillTokens() + s.decodeRequests().size() <= TOKEN_BUDGET, "step " + s.step() + " budget");
+        }
+        long cStart = steps.firstStepOf("c");
+        long cEnd = steps.stepsOf("c").getLast().step();
+        long aEnd = steps.stepsOf("a").getLast().step();
+        assertTrue(steps.firstStepOf("a") < cStart && cEnd < aEnd, "c ran and finished while a was decoding");
+    }
+
+    @Test
+    void priorityPolicyRunsALaterUrgentRequestBeforeEarlierLowPriorityOnes() throws Exception {
+        EngineArgs args = EngineArgs.builder().model(TestModels.stories260K()).maxModelLen(1024).maxNumSeqs(1)
+                .schedulingPolicy(SchedulingPolicy.PRIORITY).build();
+        try (AsyncLLM single = AsyncLLM.fromEngineArgs(args)) {
+            StepRecorder order = StepRecorder.attachTo(single);
+            RequestStream first = single.generate(Prompt.text("Once upon a time"), greedy(1000).build(), "first");
+            order.awaitDecodes("first", 1, 30_000);
+            // queued while "first" holds the only slot, in this order
+            Map<String, Integer> priorities = new LinkedHashMap<>();
+            priorities.put("low-a", 5);
+            priorities.put("low-b", 5);
+            priorities.put("mid", 1);
+            priorities.put("urgent", -10);
+            List<RequestStream> queued = new ArrayList<>();
+            priorities.forEach((id, priority) -> queued.add(single.generate(Prompt.text("The dog"), greedy(8).build(), id,
+                    GenerateOptions.defaults().withPriority(priority))));
+            assertEquals(1000, collect(first, RequestOutputKind.CUMULATIVE).tokens(0).size());
+            for (RequestStream stream : queued) {
+                assertEquals(8, collect(stream, RequestOutputKind.CUMULATIVE).tokens(0).size());
+            }
+            assertIdle(single);
+            order.awaitStep(single.engineSnapshot().get().steps());
+
+            List<Long> starts = new ArrayList<>();
+            for (String id : List.of("first", "urgent", "mid", "low-a", "low-b")) {
+                starts.add(order.firstStepOf(id));
+            }
+            assertEquals(starts.stream().sorted().toList(), starts,
+                    "start steps of first, urgent, mid, low-a, low-b (lower priority value first, then arrival)");
+            for (StepStats s : order.steps()) {
+                assertTrue(s.prefillRequests().size() + s.decodeRequests().size() <= 1, "max-num-seqs 1 at step " + s.step());
+            }
+        }
+    }
+
+    /** {@code length} token ids of story text, so the prompt is real language for the model. */
+    private static int[] longPrompt(int length) {
+        StringBuilder text = new StringBuilder();
+        List<Integer> ids = List.of();
+        while (ids.size() < length) {
+            text.append(" Tim and his mom went to the big park. They saw a red ball and a happy dog that liked to run.");
+            ids = llm.getTokenizer().encode(text.toString(), true);
+        }
+        return ids.subList(0, length).stream().mapToInt(Integer::intValue).toArray();
+    }
+}

@@ -106,12 +106,10 @@ final class Scheduler {
                 budget -= count;
             }
         }
-        List<EngineRequest> deferred = new ArrayList<>();
         while (budget > 0 && kv.freeSlotCount() > 0 && !waiting.isEmpty()) {
             EngineRequest request = waiting.peek();
             if (siblingIsComputingPrompt(request)) {
-                deferred.add(waiting.poll()); // it takes the sibling's prompt cells once they exist
-                continue;
+                break; // it takes the sibling's prompt cells once they exist, keeping its place in the queue
             }
             shareGroupPrefix(request);
             int count = Math.min(request.uncomputed(), budget);
@@ -127,7 +125,6 @@ final class Scheduler {
             chunks.add(new ScheduledChunk(request, request.computed(), count));
             budget -= count;
         }
-        waiting.addAll(deferred);
         return chunks;
     }
 

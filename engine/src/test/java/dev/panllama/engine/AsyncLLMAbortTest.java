@@ -1,6 +1,7 @@
 package dev.panllama.engine;
 
 import static dev.panllama.engine.EngineTesting.assertIdle;
+import static dev.panllama.engine.EngineTesting.assertRanToLength;
 import static dev.panllama.engine.EngineTesting.collect;
 import static dev.panllama.engine.EngineTesting.endless;
 import static dev.panllama.engine.EngineTesting.greedy;
@@ -75,9 +76,7 @@ class AsyncLLMAbortTest {
         if (kind != RequestOutputKind.DELTA) {
             assertEquals(produced, last.tokenIds().size(), "the final output holds every token so far");
         }
-        Collected other = collect(bystander, RequestOutputKind.CUMULATIVE);
-        assertEquals(30, other.tokens(0).size());
-        assertEquals(FinishReason.LENGTH, other.finishReason(0));
+        assertRanToLength(bystander, RequestOutputKind.CUMULATIVE, 30);
         assertIdleAndStopped(id);
     }
 
@@ -111,9 +110,7 @@ class AsyncLLMAbortTest {
         assertEquals(1, q.outputs(), "a queued request's only output is its abort");
         assertEquals(FinishReason.ABORT, q.finishReason(0));
         assertEquals(List.of(), q.tokens(0));
-        Collected a = collect(after, kind);
-        assertEquals(20, a.tokens(0).size());
-        assertEquals(FinishReason.LENGTH, a.finishReason(0));
+        assertRanToLength(after, kind, 20);
         assertIdleAndStopped("list-single");
         assertTrue(steps.stepsOf("list-parent").size() < ENDLESS);
         assertEquals(List.of(), steps.stepsOf("list-queued"), "the queued request never ran");
@@ -131,7 +128,7 @@ class AsyncLLMAbortTest {
         stream.close();
         assertFalse(stream.hasNext(), "a closed stream ends");
         stream.close(); // idempotent
-        assertEquals(40, collect(bystander, RequestOutputKind.CUMULATIVE).tokens(0).size());
+        assertRanToLength(bystander, RequestOutputKind.CUMULATIVE, 40);
         assertIdleAndStopped("closed");
     }
 
@@ -187,9 +184,7 @@ class AsyncLLMAbortTest {
         llm.abort("never-submitted");
         llm.abort("done");
         llm.abort(List.of());
-        Collected c = collect(live, RequestOutputKind.CUMULATIVE);
-        assertEquals(40, c.tokens(0).size());
-        assertEquals(FinishReason.LENGTH, c.finishReason(0));
+        assertRanToLength(live, RequestOutputKind.CUMULATIVE, 40);
         assertIdle(llm);
     }
 
@@ -204,9 +199,7 @@ class AsyncLLMAbortTest {
         assertEquals(FinishReason.ABORT, collect(second, kind).finishReason(0));
         assertIdle(llm);
 
-        Collected again = collect(llm.generate(Prompt.text("Hi"), greedy(10).build(), "shared"), kind);
-        assertEquals(10, again.tokens(0).size());
-        assertEquals(FinishReason.LENGTH, again.finishReason(0));
+        assertRanToLength(llm.generate(Prompt.text("Hi"), greedy(10).build(), "shared"), kind, 10);
         assertIdle(llm);
     }
 

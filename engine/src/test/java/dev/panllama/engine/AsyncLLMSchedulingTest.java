@@ -1,6 +1,7 @@
 package dev.panllama.engine;
 
 import static dev.panllama.engine.EngineTesting.assertIdle;
+import static dev.panllama.engine.EngineTesting.assertRanToLength;
 import static dev.panllama.engine.EngineTesting.collect;
 import static dev.panllama.engine.EngineTesting.endless;
 import static dev.panllama.engine.EngineTesting.greedy;
@@ -46,18 +47,21 @@ class AsyncLLMSchedulingTest {
     @Test
     void aLongPromptArrivingMidDecodeIsPrefilledInChunksBesideTheRunningDecodesAndFinishesFirst() throws Exception {
         RequestOutputKind kind = RequestOutputKind.DELTA;
-        RequestStream a = llm.generate(Prompt.text("Once upon a time"), endless(kind).maxTokens(400).build(), "a");
-        RequestStream b = llm.generate(Prompt.text("The dog"), endless(kind).maxTokens(400).build(), "b");
+        RequestStream a = llm.generate(Prompt.text("Once upon a time"), endless(kind).build(), "a");
+        RequestStream b = llm.generate(Prompt.text("The dog"), endless(kind).build(), "b");
         steps.awaitDecodes("a", 3, 30_000);
         steps.awaitDecodes("b", 3, 30_000);
 
         int[] longPrompt = longPrompt(300);
-        Collected c = collect(llm.addRequest("c", longPrompt, greedy(4).build(), GenerateOptions.defaults()),
-                RequestOutputKind.CUMULATIVE);
-        assertEquals(4, c.tokens(0).size());
+        Collected c = assertRanToLength(llm.addRequest("c", longPrompt, greedy(4).build(), GenerateOptions.defaults()),
+                RequestOutputKind.CUMULATIVE, 4);
         assertEquals(longPrompt.length, c.last().promptTokenIds().size());
-        assertEquals(400, collect(a, kind).tokens(0).size());
-        assertEquals(400, collect(b, kind).tokens(0).size());
+        steps.awaitStep(llm.engineSnapshot().get().steps());
+        // a and b still decode after c is done; they were only there to be decoded beside it
+        long cEnd = steps.stepsOf("c").getLast().step();
+        llm.abort("a", "b");
+        assertEquals(FinishReason.ABORT, collect(a, kind).finishReason(0));
+        assertEquals(FinishReason.ABORT, collect(b, kind).finishReason(0));
         assertIdle(llm);
         steps.awaitStep(llm.engineSnapshot().get().steps());
 
@@ -70,10 +74,8 @@ class AsyncLLMSchedulingTest {
             assertTrue(decodes(s, "a") && decodes(s, "b"), "step " + s.step() + " decodes a and b beside c's chunk");
             assertTrue(s.prefillTokens() + s.decodeRequests().size() <= TOKEN_BUDGET, "step " + s.step() + " budget");
         }
-        long cStart = steps.firstStepOf("c");
-        long cEnd = steps.stepsOf("c").getLast().step();
-        long aEnd = steps.stepsOf("a").getLast().step();
-        assertTrue(steps.firstStepOf("a") < cStart && cEnd < aEnd, "c ran and finished while a was decoding");
+        assertTrue(steps.firstStepOf("a") < steps.firstStepOf("c"), "c arrived while a was decoding");
+        assertTrue(cEnd < steps.stepsOf("a").getLast().step(), "c finished while a was still decoding");
     }
 
     @Test
@@ -82,7 +84,8 @@ class AsyncLLMSchedulingTest {
                 .schedulingPolicy(SchedulingPolicy.PRIORITY).build();
         try (AsyncLLM single = AsyncLLM.fromEngineArgs(args)) {
             StepRecorder order = StepRecorder.attachTo(single);
-            RequestStream first = single.generate(Prompt.text("Once upon a time"), greedy(1000).build(), "first");
+            RequestStream first = single.generate(Prompt.text("Once upon a time"), endless(RequestOutputKind.CUMULATIVE)
+                    .build(), "first");
             order.awaitDecodes("first", 1, 30_000);
             // queued while "first" holds the only slot, in this order
             Map<String, Integer> priorities = new LinkedHashMap<>();
@@ -93,9 +96,10 @@ class AsyncLLMSchedulingTest {
             List<RequestStream> queued = new ArrayList<>();
             priorities.forEach((id, priority) -> queued.add(single.generate(Prompt.text("The dog"), greedy(8).build(), id,
                     GenerateOptions.defaults().withPriority(priority))));
-            assertEquals(1000, collect(first, RequestOutputKind.CUMULATIVE).tokens(0).size());
+            single.abort("first"); // all four are queued now; freeing the slot lets them run in priority order
+            assertEquals(FinishReason.ABORT, collect(first, RequestOutputKind.CUMULATIVE).finishReason(0));
             for (RequestStream stream : queued) {
-                assertEquals(8, collect(stream, RequestOutputKind.CUMULATIVE).tokens(0).size());
+                assertRanToLength(stream, RequestOutputKind.CUMULATIVE, 8);
             }
             assertIdle(single);
             order.awaitStep(single.engineSnapshot().get().steps());

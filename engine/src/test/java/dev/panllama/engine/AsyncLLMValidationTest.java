@@ -1,7 +1,7 @@
 package dev.panllama.engine;
 
 import static dev.panllama.engine.EngineTesting.assertIdle;
-import static dev.panllama.engine.EngineTesting.collect;
+import static dev.panllama.engine.EngineTesting.assertRanToLength;
 import static dev.panllama.engine.EngineTesting.greedy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -146,9 +146,7 @@ class AsyncLLMValidationTest {
             assertRejected((Submission) ((Named<?>) row.get()[0]).getPayload(), (String) row.get()[1]);
         }
         for (RequestStream stream : valid) {
-            Collected c = collect(stream, RequestOutputKind.DELTA);
-            assertEquals(40, c.tokens(0).size());
-            assertEquals(FinishReason.LENGTH, c.finishReason(0));
+            assertRanToLength(stream, RequestOutputKind.DELTA, 40);
         }
         llm.checkHealth();
         assertFalse(llm.errored());
@@ -159,16 +157,14 @@ class AsyncLLMValidationTest {
     @Test
     void truncationKeepsTheLastTokensOfATooLongPrompt() throws Exception {
         int[] prompt = ids(1, 100);
-        Collected auto = collect(llm.addRequest("truncate-auto", prompt, greedy(1).build(),
-                GenerateOptions.defaults().withTruncatePromptTokens(-1)), RequestOutputKind.CUMULATIVE);
+        Collected auto = assertRanToLength(llm.addRequest("truncate-auto", prompt, greedy(1).build(),
+                GenerateOptions.defaults().withTruncatePromptTokens(-1)), RequestOutputKind.CUMULATIVE, 1);
         assertEquals(IntStream.rangeClosed(100 - MAX_MODEL_LEN + 2, 100).boxed().toList(), auto.last().promptTokenIds(),
                 "-1 keeps max_model_len - 1 tokens, leaving room for one");
-        assertEquals(1, auto.tokens(0).size());
 
-        Collected ten = collect(llm.addRequest("truncate-10", prompt, greedy(4).truncatePromptTokens(10).build(),
-                GenerateOptions.defaults()), RequestOutputKind.CUMULATIVE);
+        Collected ten = assertRanToLength(llm.addRequest("truncate-10", prompt, greedy(4).truncatePromptTokens(10).build(),
+                GenerateOptions.defaults()), RequestOutputKind.CUMULATIVE, 4);
         assertEquals(IntStream.rangeClosed(91, 100).boxed().toList(), ten.last().promptTokenIds());
-        assertEquals(4, ten.tokens(0).size());
         assertIdle(llm);
     }
 

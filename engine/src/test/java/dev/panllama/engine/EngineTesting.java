@@ -2,6 +2,7 @@ package dev.panllama.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.panllama.engine.core.EngineSnapshot;
 import java.util.ArrayList;
@@ -93,6 +94,19 @@ final class EngineTesting {
             collector.accept(stream.next());
         }
         return collector.result();
+    }
+
+    /**
+     * Reads the stream to its end and checks that it ran to its length limit: exactly {@code tokens} tokens,
+     * finish reason length, one finished output and it is the last.
+     */
+    static Collected assertRanToLength(RequestStream stream, RequestOutputKind kind, int tokens) {
+        Collected c = collect(stream, kind);
+        assertEquals(tokens, c.tokens(0).size(), "tokens of " + stream.requestId());
+        assertEquals(FinishReason.LENGTH, c.finishReason(0), "finish reason of " + stream.requestId());
+        assertEquals(1, c.finished(), "finished outputs of " + stream.requestId());
+        assertTrue(c.last().finished());
+        return c;
     }
 
     /** Generates and reads to the end; returns completion 0's token ids. */

@@ -116,6 +116,42 @@ class AsyncLLMSchedulingTest {
         }
     }
 
+    @Test
+    void aFullKvCachePreemptsAndRecomputesWithoutChangingOutputs() throws Exception {
+        EngineArgs args = EngineArgs.builder().model(TestModels.stories260K()).maxModelLen(128).kvCacheTokens(128)
+                .maxNumSeqs(4).maxNumBatchedTokens(TOKEN_BUDGET).build();
+        try (AsyncLLM small = AsyncLLM.fromEngineArgs(args)) {
+            List<String> prompts = List.of("Once upon a time", "The dog", "Lily and Tom went to the park", "Hi");
+            SamplingParams params = greedy(60).build();
+            SamplingParams pair = SamplingParams.builder().n(2).seed(5L).temperature(0.8).maxTokens(60).ignoreEos(true)
+                    .build();
+            List<List<Integer>> alone = new ArrayList<>();
+            for (String prompt : prompts) {
+                alone.add(EngineTesting.run(small, Prompt.text(prompt), params, "alone"));
+            }
+            List<List<Integer>> pairAlone = List.of(
+                    EngineTesting.run(small, Prompt.text("The cat"), pair.toBuilder().n(1).build(), "alone"),
+                    EngineTesting.run(small, Prompt.text("The cat"), pair.toBuilder().n(1).seed(6L).build(), "alone"));
+            assertEquals(0, small.engineSnapshot().get().preemptions(), "one request at a time fits");
+
+            // four sequences of 60+ tokens each cannot all fit in 128 cells: some are preempted and recomputed
+            List<RequestStream> together = new ArrayList<>();
+            for (int i = 0; i < prompts.size(); i++) {
+                together.add(small.generate(Prompt.text(prompts.get(i)), params, "together-" + i));
+            }
+            RequestStream pairStream = small.generate(Prompt.text("The cat"), pair, "pair");
+            for (int i = 0; i < prompts.size(); i++) {
+                assertEquals(alone.get(i), assertRanToLength(together.get(i), params.outputKind(), 60).tokens(0),
+                        "\"" + prompts.get(i) + "\" after preemption");
+            }
+            Collected children = collect(pairStream, pair.outputKind());
+            assertEquals(pairAlone.get(0), children.tokens(0), "child 0 after preemption");
+            assertEquals(pairAlone.get(1), children.tokens(1), "child 1 after preemption");
+            assertTrue(small.engineSnapshot().get().preemptions() > 0, "the KV cache was full");
+            assertIdle(small);
+        }
+    }
+
     /** {@code length} token ids of story text, so the prompt is real language for the model. */
     private static int[] longPrompt(int length) {
         StringBuilder text = new StringBuilder();

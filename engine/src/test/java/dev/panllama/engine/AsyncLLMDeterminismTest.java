@@ -22,8 +22,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -104,14 +104,16 @@ class AsyncLLMDeterminismTest {
         assertIdle(llm);
     }
 
-    @Test
-    void childrenOfAnNRequestCarryTheirIndexSampleWithSeedPlusIndexAndShareThePromptKv() throws Exception {
+    @ParameterizedTest
+    @EnumSource(RequestOutputKind.class)
+    void childrenOfAnNRequestCarryTheirIndexSampleWithSeedPlusIndexAndShareThePromptKv(RequestOutputKind kind)
+            throws Exception {
         AsyncLLM llm = engine("stories260K");
         StepRecorder steps = STEPS.get("stories260K");
         String text = "Once upon a time there was a little girl named Lily who loved to play outside";
         int promptLength = llm.getTokenizer().encode(text, true).size();
         SamplingParams parent = SamplingParams.builder().n(3).seed(100L).temperature(0.8).maxTokens(12).ignoreEos(true)
-                .build();
+                .outputKind(kind).build();
 
         assertIdle(llm);
         steps.clear();
@@ -123,9 +125,15 @@ class AsyncLLMDeterminismTest {
         assertTrue(children.last().finished());
         assertEquals("parent", children.last().requestId());
         assertEquals(Set.of(0, 1, 2), children.tokens().keySet(), "completion indexes");
+        if (kind == RequestOutputKind.FINAL_ONLY) {
+            assertEquals(1, children.outputs(), "FINAL_ONLY: one output");
+            assertEquals(List.of(0, 1, 2), children.last().outputs().stream().map(CompletionOutput::index).toList(),
+                    "all n completions together, in index order");
+        }
 
         for (int i = 0; i < 3; i++) {
-            List<Integer> single = run(llm, Prompt.text(text), parent.toBuilder().n(1).seed(100L + i).build(), "single-" + i);
+            SamplingParams alone = parent.toBuilder().n(1).seed(100L + i).outputKind(RequestOutputKind.CUMULATIVE).build();
+            List<Integer> single = run(llm, Prompt.text(text), alone, "single-" + i);
             assertEquals(single, children.tokens(i), "child " + i + " samples as a request seeded 100 + " + i);
             assertEquals(FinishReason.LENGTH, children.finishReason(i));
         }

@@ -137,7 +137,7 @@ class AsyncLLMValidationTest {
     void invalidRequestsLeaveConcurrentRequestsAndTheEngineHealthy() throws Exception {
         List<RequestStream> valid = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
-            valid.add(llm.generate(Prompt.text("Once upon a time"), greedy(40).outputKind(RequestOutputKind.DELTA).build(),
+            valid.add(llm.generate(Prompt.text("Once upon a time"), greedy(50).outputKind(RequestOutputKind.DELTA).build(),
                     "valid-" + i));
         }
         List<Arguments> all = Stream.concat(invalidRequests(), invalidParams()).toList();
@@ -146,7 +146,7 @@ class AsyncLLMValidationTest {
             assertRejected((Submission) ((Named<?>) row.get()[0]).getPayload(), (String) row.get()[1]);
         }
         for (RequestStream stream : valid) {
-            assertRanToLength(stream, RequestOutputKind.DELTA, 40);
+            assertRanToLength(stream, RequestOutputKind.DELTA, 50);
         }
         llm.checkHealth();
         assertFalse(llm.errored());

@@ -58,7 +58,7 @@ class EngineDeathTest {
             assertHasRootCause(assertThrows(EngineDeadException.class, llm::checkHealth));
             assertHasRootCause(llm.deadError());
             // a later request fails at once, before reaching any queue
-            assertTimeoutPreemptively(Duration.ofSeconds(1), () -> assertThrows(EngineDeadException.class,
+            assertTimeoutPreemptively(Duration.ofSeconds(5), () -> assertThrows(EngineDeadException.class,
                     () -> llm.generate(Prompt.text("Hi"), greedy(4).build(), "late")));
             assertThrows(EngineDeadException.class, () -> llm.addRequest("late", new int[] {1, 2}, greedy(4).build(),
                     GenerateOptions.defaults()));

@@ -62,7 +62,7 @@ final class StepRecorder implements Consumer<StepStats> {
 
     /** Waits until the step numbered {@code step} (e.g. an {@code EngineSnapshot}'s step count) was recorded. */
     synchronized void awaitStep(long step) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 10_000;
+        long deadline = System.currentTimeMillis() + 30_000;
         while (steps.isEmpty() || steps.getLast().step() < step) {
             long left = deadline - System.currentTimeMillis();
             if (left <= 0) {

@@ -106,8 +106,10 @@ public final class EngineRequest {
         slot = s;
     }
 
+    /** After preemption: nothing is in the cache any more, not even cells once shared from a sibling. */
     void resetProgress() {
         computed = 0;
+        cachedTokens = 0;
         slot = -1;
     }
 

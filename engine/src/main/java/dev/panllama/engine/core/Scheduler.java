@@ -108,6 +108,9 @@ final class Scheduler {
         }
         while (budget > 0 && kv.freeSlotCount() > 0 && !waiting.isEmpty()) {
             EngineRequest request = waiting.peek();
+            if (siblingIsComputingPrompt(request)) {
+                break; // it takes the sibling's prompt cells once they exist, keeping its place in the queue
+            }
             shareGroupPrefix(request);
             int count = Math.min(request.uncomputed(), budget);
             if (count > kv.freeTokens() - reserved(chunks)) {
@@ -131,6 +134,22 @@ final class Scheduler {
             tokens += c.count();
         }
         return tokens;
+    }
+
+    /**
+     * Whether a child of an n > 1 request should wait because a running sibling (possibly admitted this very
+     * step) is still computing the prompt they share; admitting it now would compute the same prompt twice.
+     */
+    private boolean siblingIsComputingPrompt(EngineRequest request) {
+        if (request.promptGroup() == null || request.computed() > 0 || request.promptLength() < 2) {
+            return false;
+        }
+        for (EngineRequest sibling : running) {
+            if (request.promptGroup().equals(sibling.promptGroup()) && sibling.computed() < request.promptLength() - 1) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -1,10 +1,8 @@
 package dev.panllama.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.panllama.engine.core.EngineSnapshot;
 import dev.panllama.engine.testing.TestModels;
 import java.util.ArrayList;
 import java.util.List;
@@ -74,13 +72,6 @@ class AsyncLLMStreamingTest {
                 assertEquals(r[0], r[1], "tokens generated");
             }
         }
-        EngineSnapshot after = llm.engineSnapshot().get(10, TimeUnit.SECONDS);
-        assertEquals(0, after.running());
-        assertEquals(0, after.waiting());
-        assertEquals(0, after.busySlots());
-        assertEquals(0, after.kvUsedTokens());
-        assertEquals(0, after.activeSamplers());
-        assertEquals(0, llm.liveRequestCount());
-        assertFalse(llm.errored());
+        EngineTesting.assertIdle(llm);
     }
 }

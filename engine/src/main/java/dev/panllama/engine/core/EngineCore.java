@@ -1,6 +1,7 @@
 package dev.panllama.engine.core;
 
 import dev.panllama.engine.EngineArgs;
+import dev.panllama.engine.EngineDeadException;
 import dev.panllama.engine.FinishReason;
 import dev.panllama.engine.nativeapi.Context;
 import dev.panllama.engine.nativeapi.Model;
@@ -47,6 +48,8 @@ public final class EngineCore {
     private final BlockingQueue<Command> inbox = new LinkedBlockingQueue<>();
     private final Thread thread;
     private volatile Throwable deathCause;
+    /** Set under the inbox's lock when the loop ends. */
+    private boolean closed;
     private long steps;
 
     /**
@@ -88,8 +91,21 @@ public final class EngineCore {
         thread.start();
     }
 
+    /** Queues a command; once the loop has ended, a utility call fails at once instead of waiting forever. */
     void submit(Command command) {
-        inbox.add(command);
+        synchronized (inbox) {
+            if (!closed) {
+                inbox.add(command);
+                return;
+            }
+        }
+        if (command instanceof Utility<?> utility) {
+            utility.reply().completeExceptionally(deadError());
+        }
+    }
+
+    private EngineDeadException deadError() {
+        return deathCause == null ? new EngineDeadException("the engine was shut down") : new EngineDeadException(deathCause);
     }
 
     Throwable deathCause() {
@@ -117,11 +133,11 @@ public final class EngineCore {
                 }
                 handle(command);
             }
-            failPendingUtilities(new IllegalStateException("engine shut down"));
+            closeInbox();
         } catch (Throwable t) {
             deathCause = t;
             LOG.error("engine core died", t);
-            failPendingUtilities(t);
+            closeInbox();
             sink.accept(t);
         } finally {
             runner.close();
@@ -155,10 +171,17 @@ public final class EngineCore {
         }
     }
 
-    private void failPendingUtilities(Throwable cause) {
-        for (Command pending : inbox) {
-            if (pending instanceof Utility<?> utility) {
-                utility.reply().completeExceptionally(cause);
+    /** Refuses further commands and fails the utility calls still queued (vLLM leaves them hanging). */
+    private void closeInbox() {
+        List<Command> pending;
+        synchronized (inbox) {
+            closed = true;
+            pending = new ArrayList<>(inbox);
+            inbox.clear();
+        }
+        for (Command command : pending) {
+            if (command instanceof Utility<?> utility) {
+                utility.reply().completeExceptionally(deadError());
             }
         }
     }

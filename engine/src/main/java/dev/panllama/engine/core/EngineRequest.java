@@ -113,6 +113,7 @@ public final class EngineRequest {
         slot = s;
     }
 
+    /** After preemption: nothing is in the KV cache any more (num_cached_tokens keeps the first admission's count). */
     void resetProgress() {
         computed = 0;
         slot = -1;

@@ -52,10 +52,6 @@ public final class InProcessClient implements EngineCoreClient {
     /** Runs {@code utility} on the engine thread between steps. */
     public <T> CompletableFuture<T> call(Function<EngineCore, T> utility) {
         CompletableFuture<T> reply = new CompletableFuture<>();
-        if (!core.isAlive()) {
-            reply.completeExceptionally(new IllegalStateException("engine is not running", core.deathCause()));
-            return reply;
-        }
         core.submit(new EngineCore.Utility<>(utility, reply));
         return reply;
     }

@@ -73,17 +73,21 @@ final class KvCacheManager {
         return prefixCache == null ? null : new RequestBlocks(new BlockHashChain(prefixCache.blockSize(), adapterKey, cacheSalt));
     }
 
-    /**
-     * Gives a waiting request a slot and, unless it must compute its prompt itself (prompt logprobs), the longest
-     * cached prefix of its tokens: those cells are shared into its sequence and it starts after them. The last
-     * known token is always left to compute, as its logits pick the next one.
-     */
-    void admit(EngineRequest request) {
+    void allocate(EngineRequest request) {
         Integer slot = freeSlots.poll();
         if (slot == null) {
             throw new IllegalStateException("no free sequence slot for " + request.id());
         }
         request.assignSlot(slot);
+    }
+
+    /**
+     * Unless the request must compute its prompt itself (prompt logprobs), shares the longest cached prefix of
+     * its tokens into its sequence; it then starts after them. The last known token is always left to compute,
+     * as its logits pick the next one.
+     */
+    void shareCachedPrefix(EngineRequest request) {
+        int slot = request.slot();
         RequestBlocks blocks = request.blocks();
         if (prefixCache == null || blocks == null) {
             return;
@@ -114,9 +118,15 @@ final class KvCacheManager {
         stepHits += request.cachedTokens();
     }
 
-    /** Shares a running request's first {@code tokens} cells with a newly admitted sibling of an n > 1 request. */
+    /**
+     * Shares a running request's first {@code tokens} cells with a newly admitted sibling of an n > 1 request.
+     * Those cells stay the sibling's to count and to offer to the prefix cache.
+     */
     void sharePrefix(EngineRequest from, EngineRequest to, int tokens) {
         context.copySequence(from.slot(), to.slot(), 0, tokens);
+        if (to.blocks() != null) {
+            to.blocks().offered = tokens / prefixCache.blockSize();
+        }
     }
 
     /** True when {@code tokens} more cells fit, after evicting unheld cached blocks if needed. */

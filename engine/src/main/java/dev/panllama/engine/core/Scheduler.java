@@ -109,8 +109,13 @@ final class Scheduler {
         }
         while (budget > 0 && kv.freeSlotCount() > 0 && !waiting.isEmpty()) {
             EngineRequest request = waiting.peek();
-            kv.admit(request);
-            shareGroupPrefix(request);
+            if (siblingIsComputingPrompt(request)) {
+                break; // it takes the sibling's prompt cells once they exist, keeping its place in the queue
+            }
+            kv.allocate(request);
+            if (!shareGroupPrefix(request)) {
+                kv.shareCachedPrefix(request);
+            }
             int count = Math.min(request.uncomputed(), budget);
             if (!kv.makeRoom(count + reserved(chunks))) {
                 kv.release(request, true);
@@ -135,22 +140,39 @@ final class Scheduler {
     }
 
     /**
+     * Whether a child of an n > 1 request should wait because a running sibling (possibly admitted this very
+     * step) is still computing the prompt they share; admitting it now would compute the same prompt twice.
+     */
+    private boolean siblingIsComputingPrompt(EngineRequest request) {
+        if (request.promptGroup() == null || request.computed() > 0 || request.promptLength() < 2) {
+            return false;
+        }
+        for (EngineRequest sibling : running) {
+            if (request.promptGroup().equals(sibling.promptGroup()) && sibling.computed() < request.promptLength() - 1) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * A child of an n > 1 request whose sibling already computed the shared prompt takes those cells
      * instead of recomputing them; it still computes the last prompt token itself to get its own logits.
-     * (With prefix caching on, the cache usually got there first and shared every full block.)
+     * That shares the partial last block too, which the prefix cache cannot, so it is tried first.
      */
-    private void shareGroupPrefix(EngineRequest request) {
+    private boolean shareGroupPrefix(EngineRequest request) {
         if (request.promptGroup() == null || request.computed() > 0 || request.promptLength() < 2) {
-            return;
+            return false;
         }
         int shared = request.promptLength() - 1;
         for (EngineRequest sibling : running) {
             if (request.promptGroup().equals(sibling.promptGroup()) && sibling.computed() >= shared) {
                 kv.sharePrefix(sibling, request, shared);
                 request.skipTo(shared, shared);
-                return;
+                return true;
             }
         }
+        return false;
     }
 
     /** FCFS: the most recently admitted; PRIORITY: the largest (priority, arrival). */

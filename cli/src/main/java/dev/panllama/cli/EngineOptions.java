@@ -40,6 +40,13 @@ final class EngineOptions {
     @Option(names = "--chat-template", description = "A Jinja chat template or a built-in format name (default: the model's).")
     String chatTemplate;
 
+    @Option(names = "--enable-prefix-caching", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Share the KV of common prompt prefixes across requests (default: on; --no-enable-prefix-caching turns it off).")
+    boolean enablePrefixCaching;
+
+    @Option(names = "--block-size", defaultValue = "16", description = "Tokens per prefix-cache block (default: ${DEFAULT-VALUE}).")
+    int blockSize;
+
     EngineArgs toEngineArgs(Long seed) {
         return EngineArgs.builder()
                 .model(ModelResolver.resolve(model))
@@ -53,6 +60,7 @@ final class EngineOptions {
                 })
                 .schedulingPolicy(SchedulingPolicy.valueOf(schedulingPolicy.toUpperCase(Locale.ROOT)))
                 .chatTemplate(chatTemplate)
+                .enablePrefixCaching(enablePrefixCaching).prefixCacheBlockSize(blockSize)
                 .seed(seed)
                 .build();
     }

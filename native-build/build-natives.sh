@@ -8,12 +8,16 @@ usage() {
   cat <<'EOF'
 usage: build-natives.sh [--variant cpu|cpu-portable|cuda|metal] [--cuda-archs "90;89"]
                         [--tools [name,...]] [--jobs N] [--stage DIR] [--print-dir]
+                        [--source DIR] [--export-source FILE.tar.xz]
   --variant     which ggml backends to build (default cpu; cuda only when asked, needs nvcc)
   --cuda-archs  CMAKE_CUDA_ARCHITECTURES for the cuda variant (default from llama.lock)
   --tools       also build llama.cpp's reference tools (all from llama.lock, or the named ones) into bin/
   --jobs        parallel compile jobs (default: all cores)
   --stage DIR   copy the libraries into DIR/META-INF/panllama/natives/<os>-<arch>-<variant>/ (natives jar)
   --print-dir   print the variant's cache directory as the last line
+  --source DIR  build from this llama.cpp tree instead of fetching it (machines without npm or network);
+                it must be the pinned commit: a git checkout is checked, an exported tree carries its commit
+  --export-source FILE  write the pinned source (no git history, no models) as a .tar.xz for --source, then exit
 environment: PANLLAMA_CACHE_DIR (default ${XDG_CACHE_HOME:-~/.cache}/panllama)
 EOF
 }
@@ -24,7 +28,7 @@ lock() { sed -n "s/^$1=//p" "$lock_file"; }
 log() { printf '[native-build] %s\n' "$*" >&2; }
 die() { printf '[native-build] error: %s\n' "$*" >&2; exit 1; }
 
-variant=cpu; cuda_archs=$(lock cmake.cuda.archs); tools=""; stage=""; print_dir=false
+variant=cpu; cuda_archs=$(lock cmake.cuda.archs); tools=""; stage=""; print_dir=false; source_dir=""; export_to=
 jobs=$(getconf _NPROCESSORS_ONLN 2>/dev/null || sysctl -n hw.ncpu 2>/dev/null || echo 2)
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -35,6 +39,8 @@ while [ $# -gt 0 ]; do
     --jobs) jobs=$2; shift 2 ;;
     --stage) stage=$2; shift 2 ;;
     --print-dir) print_dir=true; shift ;;
+    --source) source_dir=$2; shift 2 ;;
+    --export-source) export_to=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; die "unknown argument '$1'" ;;
   esac
@@ -83,7 +89,22 @@ fetch_source() {
   rm -rf "$src"; mv "$src.partial" "$src"
   log "llama.cpp $version ($commit) in $src"
 }
-if [ ! -d "$src/.git" ] || [ "$(git -C "$src" rev-parse HEAD 2>/dev/null)" != "$commit" ]; then fetch_source; fi
+if [ -n "$source_dir" ]; then
+  src=$(cd "$source_dir" && pwd)
+  if [ -d "$src/.git" ]; then actual=$(git -C "$src" rev-parse HEAD); else actual=$(cat "$src/.panllama-commit" 2>/dev/null || true); fi
+  [ "$actual" = "$commit" ] || die "--source $source_dir is not llama.cpp $commit (found '${actual:-no commit marker}')"
+elif [ ! -d "$src/.git" ] || [ "$(git -C "$src" rev-parse HEAD 2>/dev/null)" != "$commit" ]; then
+  fetch_source
+fi
+if [ -n "$export_to" ]; then
+  # a tree for --source elsewhere: sources only (models and docs stay behind), with the commit it is
+  tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+  git -C "$src" archive --format=tar --prefix=llama.cpp/ "$commit" -- . ':!models' ':!docs' ':!media' ':!.github' | tar -x -C "$tmp"
+  echo "$commit" >"$tmp/llama.cpp/.panllama-commit"
+  tar -C "$tmp" -cJf "$export_to" llama.cpp
+  log "exported llama.cpp $version ($commit) to $export_to"
+  exit 0
+fi
 
 # --- build ----------------------------------------------------------------------------------------
 need_tools() {

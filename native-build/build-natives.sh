@@ -18,7 +18,8 @@ usage: build-natives.sh [--variant cpu|cpu-portable|cuda|metal] [--cuda-archs "9
   --source DIR  build from this llama.cpp tree instead of fetching it (machines without npm or network);
                 it must be the pinned commit: a git checkout is checked, an exported tree carries its commit
   --export-source FILE  write the pinned source (no git history, no models) as a .tar.xz for --source, then exit
-environment: PANLLAMA_CACHE_DIR (default ${XDG_CACHE_HOME:-~/.cache}/panllama)
+environment: PANLLAMA_CACHE_DIR (default ${XDG_CACHE_HOME:-~/.cache}/panllama); PANLLAMA_NATIVE_VARIANT,
+             PANLLAMA_CUDA_ARCHS and PANLLAMA_LLAMA_SOURCE give the defaults of --variant, --cuda-archs, --source
 EOF
 }
 

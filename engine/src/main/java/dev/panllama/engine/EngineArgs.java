@@ -21,10 +21,13 @@ import java.util.Locale;
  * @param schedulingPolicy     FCFS or PRIORITY
  * @param chatTemplate         a Jinja chat template overriding the model's (null = the model's own)
  * @param maxLogprobs          most logprobs a request may ask for (-1 = vocabulary size)
+ * @param enableSleepMode      allow {@code sleep}/{@code wakeUp}; the tokenizer then runs on its own vocab-only
+ *                             copy of the model so that sleep level 2 can free the weights
  */
 public record EngineArgs(Path model, int maxModelLen, int maxNumSeqs, int maxNumBatchedTokens, int kvCacheTokens,
                          int nGpuLayers, int threads, String kvCacheDtype, FlashAttention flashAttention, Long seed,
-                         SchedulingPolicy schedulingPolicy, String chatTemplate, int maxLogprobs) {
+                         SchedulingPolicy schedulingPolicy, String chatTemplate, int maxLogprobs,
+                         boolean enableSleepMode) {
 
     /** Caps the default KV size so a long-context model does not allocate gigabytes it may never use. */
     public static final int DEFAULT_MAX_KV_TOKENS = 1 << 16;
@@ -74,6 +77,7 @@ public record EngineArgs(Path model, int maxModelLen, int maxNumSeqs, int maxNum
         private SchedulingPolicy schedulingPolicy = SchedulingPolicy.FCFS;
         private String chatTemplate;
         private int maxLogprobs = 20;
+        private boolean enableSleepMode;
 
         public Builder model(Path path) { this.model = path; return this; }
         public Builder maxModelLen(int tokens) { this.maxModelLen = tokens; return this; }
@@ -88,10 +92,12 @@ public record EngineArgs(Path model, int maxModelLen, int maxNumSeqs, int maxNum
         public Builder schedulingPolicy(SchedulingPolicy policy) { this.schedulingPolicy = policy; return this; }
         public Builder chatTemplate(String template) { this.chatTemplate = template; return this; }
         public Builder maxLogprobs(int most) { this.maxLogprobs = most; return this; }
+        public Builder enableSleepMode(boolean enable) { this.enableSleepMode = enable; return this; }
 
         public EngineArgs build() {
             return new EngineArgs(model, maxModelLen, maxNumSeqs, maxNumBatchedTokens, kvCacheTokens, nGpuLayers,
-                    threads, kvCacheDtype, flashAttention, seed, schedulingPolicy, chatTemplate, maxLogprobs);
+                    threads, kvCacheDtype, flashAttention, seed, schedulingPolicy, chatTemplate, maxLogprobs,
+                    enableSleepMode);
         }
     }
 }

@@ -36,13 +36,13 @@ public final class EngineCore {
 
     record Stop() implements Command {}
 
-    private final Model model;
-    private final Context context;
+    private final EngineResources resources;
+    private final EngineControl control;
     private final int maxModelLen;
     private final KvCacheManager kv;
     private final Scheduler scheduler;
     private final ModelRunner runner;
-    private final Vocab vocab;
+    private Vocab vocab;
     private final Consumer<Object> sink;
     private final BlockingQueue<Command> inbox = new LinkedBlockingQueue<>();
     private final Thread thread;
@@ -53,8 +53,8 @@ public final class EngineCore {
      * @param sink receives a {@link StepOutputs} per step, and the {@link Throwable} that killed the engine
      */
     EngineCore(Model model, Context context, EngineArgs args, int maxModelLen, Consumer<Object> sink) {
-        this.model = model;
-        this.context = context;
+        this.resources = new EngineResources(model, context);
+        this.control = new EngineControl(this, args.enableSleepMode());
         this.maxModelLen = maxModelLen;
         this.kv = new KvCacheManager(context, args.maxNumSeqs());
         this.scheduler = new Scheduler(args.schedulingPolicy(), args.maxNumBatchedTokens(), kv);
@@ -87,26 +87,29 @@ public final class EngineCore {
     private void loop() {
         try {
             while (true) {
-                Command command = scheduler.hasUnfinished() ? inbox.poll() : inbox.take();
+                Command command = control.canStep(scheduler) ? inbox.poll() : inbox.take();
                 if (command == null) {
                     step();
+                    control.checkWaiters();
                     continue;
                 }
                 if (command instanceof Stop) {
                     break;
                 }
                 handle(command);
+                control.checkWaiters();
             }
             failPendingUtilities(new IllegalStateException("engine shut down"));
+            control.failWaiters(new IllegalStateException("engine shut down"));
         } catch (Throwable t) {
             deathCause = t;
             LOG.error("engine core died", t);
             failPendingUtilities(t);
+            control.failWaiters(t);
             sink.accept(t);
         } finally {
             runner.close();
-            context.close();
-            model.close();
+            resources.close();
         }
     }
 
@@ -121,6 +124,7 @@ public final class EngineCore {
                         runner.release(request);
                     }
                 }
+                publishState();
             }
             case Utility<?> utility -> runUtility(utility);
             case Stop stop -> { }
@@ -145,6 +149,7 @@ public final class EngineCore {
 
     private void step() {
         long start = System.nanoTime();
+        scheduler.setAdmissionOpen(control.admitsWaiting());
         List<ScheduledChunk> chunks = scheduler.schedule();
         if (chunks.isEmpty()) {
             return;
@@ -176,9 +181,60 @@ public final class EngineCore {
             outputs.add(accept(s));
         }
         steps++;
-        StepStats stats = new StepStats(steps, prefill, prefillTokens, decode, scheduler.runningCount(),
-                scheduler.waitingCount(), kv.usedTokens(), kv.capacity(), scheduler.preemptions(), System.nanoTime() - start);
-        sink.accept(new StepOutputs(outputs, stats));
+        sink.accept(new StepOutputs(outputs, stats(prefill, prefillTokens, decode, start, System.nanoTime() - start,
+                runner.lastDecodeNanos(), runner.lastSampleNanos())));
+    }
+
+    private StepStats stats(List<String> prefill, int prefillTokens, List<String> decode, long start, long nanos,
+                            long decodeNanos, long sampleNanos) {
+        return new StepStats(steps, prefill, prefillTokens, decode, scheduler.runningCount(), scheduler.waitingCount(),
+                kv.usedTokens(), kv.capacity(), scheduler.preemptions(), nanos, start, decodeNanos, sampleNanos);
+    }
+
+    private StepStats stateOnly() {
+        return stats(List.of(), 0, List.of(), System.nanoTime(), 0, 0, 0);
+    }
+
+    /**
+     * Tells the output side the queues and KV after a command that changed them without a step (abort, pause,
+     * sleep), so gauges never keep a stale value. It is a state update, not a step: no requests, 0 nanos.
+     */
+    void publishState() {
+        sink.accept(new StepOutputs(List.of(), stateOnly()));
+    }
+
+    /** Sends final outputs made between steps (pause in abort mode), with the state after them. */
+    void emitOutputs(List<EngineCoreOutput> outputs) {
+        sink.accept(new StepOutputs(outputs, stateOnly()));
+    }
+
+    /** Runs {@code action} on the output thread once every output sent so far was delivered. */
+    void afterOutputs(Runnable action) {
+        sink.accept(action);
+    }
+
+    Scheduler scheduler() {
+        return scheduler;
+    }
+
+    ModelRunner runner() {
+        return runner;
+    }
+
+    EngineResources resources() {
+        return resources;
+    }
+
+    EngineControl control() {
+        return control;
+    }
+
+    /** After sleep mode brought back the context (and maybe the model), every user of the old ones moves over. */
+    void rebind() {
+        Context fresh = resources.context();
+        vocab = fresh.model().vocab();
+        kv.rebind(fresh);
+        runner.rebind(fresh);
     }
 
     /** Appends a sampled token, applies the engine-side stop rules, and finishes the request if they say so. */

@@ -10,7 +10,7 @@ import java.util.Deque;
  * preempt before llama.cpp runs out (a full cache still surfaces as a failed decode, handled the same way).
  */
 final class KvCacheManager {
-    private final Context context;
+    private Context context;
     private final int capacity;
     private final Deque<Integer> freeSlots = new ArrayDeque<>();
     private final int slotCount;
@@ -23,6 +23,15 @@ final class KvCacheManager {
         for (int s = 0; s < slots; s++) {
             freeSlots.add(s);
         }
+    }
+
+    /** Sleep mode made a new context of the same size: the cells are all free again. */
+    void rebind(Context fresh) {
+        if (fresh.contextLength() != capacity || usedTokens != 0 || slotsInUse() != 0) {
+            throw new IllegalStateException("cannot move the KV bookkeeping to a new context: " + usedTokens
+                    + " cells and " + slotsInUse() + " slots still in use, capacity " + capacity + " vs " + fresh.contextLength());
+        }
+        this.context = fresh;
     }
 
     int capacity() {

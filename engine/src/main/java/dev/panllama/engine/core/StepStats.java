@@ -5,6 +5,9 @@ import java.util.List;
 /**
  * What one engine step did: which requests it prefilled and decoded, and the queues and KV after it.
  * Published with every step so callers (stats loggers, tests) can see continuous batching at work.
+ * {@code startNanos} is the step's {@code System.nanoTime()} start; {@code decodeNanos} and {@code sampleNanos}
+ * split the model runner's share of {@code nanos} (the rest is scheduling and bookkeeping).
  */
 public record StepStats(long step, List<String> prefillRequests, int prefillTokens, List<String> decodeRequests,
-                        int running, int waiting, int kvUsedTokens, int kvCapacity, long preemptions, long nanos) {}
+                        int running, int waiting, int kvUsedTokens, int kvCapacity, long preemptions, long nanos,
+                        long startNanos, long decodeNanos, long sampleNanos) {}

@@ -23,12 +23,14 @@ public final class Context implements AutoCloseable {
     private final int batchSize;
     private final int maxSequences;
     private final int vocabSize;
+    private final ContextParams params;
     /** Batch indices that produced logits in the last successful decode: only those may be read or sampled. */
     private final BitSet outputs = new BitSet();
     private int lastBatchSize;
 
-    private Context(Model model, Arena arena, MemorySegment handle) {
+    private Context(Model model, Arena arena, MemorySegment handle, ContextParams params) {
         this.model = model;
+        this.params = params;
         this.arena = arena;
         this.handle = handle;
         this.memory = LlamaCpp.llama_get_memory(handle).reinterpret(arena, null);
@@ -72,7 +74,7 @@ public final class Context implements AutoCloseable {
                 throw new NativeCallException("llama.cpp could not create a context for " + model.path() + ": "
                         + orNoDetail(NativeLog.takeErrors()));
             }
-            Context context = new Context(model, arena, raw.reinterpret(arena, LlamaCpp::llama_free));
+            Context context = new Context(model, arena, raw.reinterpret(arena, LlamaCpp::llama_free), params);
             model.register(context);
             return context;
         } catch (RuntimeException e) {
@@ -87,6 +89,11 @@ public final class Context implements AutoCloseable {
 
     public Model model() {
         return model;
+    }
+
+    /** The parameters it was created with, to create an equal one again. */
+    public ContextParams params() {
+        return params;
     }
 
     public int contextLength() {

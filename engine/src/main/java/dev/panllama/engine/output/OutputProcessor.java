@@ -133,6 +133,8 @@ public final class OutputProcessor {
                     continue;
                 }
                 StepOutputs step = (StepOutputs) item;
+                // the queues first: a caller who sees a final output then also sees the gauges without it
+                statLogger.recordStep(SchedulerStats.of(step.stats()));
                 long start = System.nanoTime();
                 List<String> stopped = process(step.outputs());
                 if (!step.outputs().isEmpty()) {
@@ -141,7 +143,6 @@ public final class OutputProcessor {
                 if (!stopped.isEmpty()) {
                     engineAbort.accept(stopped);
                 }
-                statLogger.recordStep(SchedulerStats.of(step.stats()));
                 for (Consumer<StepStats> listener : stepListeners) {
                     listener.accept(step.stats());
                 }

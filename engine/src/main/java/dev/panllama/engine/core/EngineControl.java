@@ -96,8 +96,8 @@ final class EngineControl {
     }
 
     /**
-     * Level 0 stops scheduling; levels 1 and 2 also free the context (KV cache, compute buffers), and level 2
-     * frees the weights. Requests in flight freeze; at level 1 and 2 the running ones lose their KV cells and
+     * Level 0 stops scheduling; levels 1 and 2 also free the context (KV cache, compute buffers); level 1 moves
+     * device-resident weights to host memory (host weights stay where they are), level 2 frees the weights. Requests in flight freeze; at level 1 and 2 the running ones lose their KV cells and
      * recompute them after wake-up (their sampled tokens and sampler state are kept, so greedy output is the same).
      */
     SleepStatus sleep(int level) {
@@ -118,7 +118,9 @@ final class EngineControl {
             core.resources().freeContext();
             sleeping.addAll(MEMORY_TAGS);
         }
-        if (level == 2) {
+        if (level == 1) {
+            core.resources().moveWeightsToHost();
+        } else if (level == 2) {
             core.resources().freeModel();
         }
         sleepLevel = level;
@@ -137,7 +139,7 @@ final class EngineControl {
             return sleepStatus();
         }
         if (asked.contains(SleepTag.KV_CACHE) && sleeping.contains(SleepTag.KV_CACHE)
-                && sleeping.contains(SleepTag.WEIGHTS) && !asked.contains(SleepTag.WEIGHTS) && sleepLevel == 2) {
+                && !asked.contains(SleepTag.WEIGHTS) && core.resources().weightsReleased()) {
             throw new SleepModeException("the KV cache cannot wake before the weights it runs on: wake 'weights' first"
                     + " (or both together)");
         }

@@ -4,6 +4,7 @@ import dev.panllama.engine.nativeapi.Context;
 import dev.panllama.engine.nativeapi.ContextParams;
 import dev.panllama.engine.nativeapi.Model;
 import dev.panllama.engine.nativeapi.ModelParams;
+import dev.panllama.engine.nativeapi.ResidentFile;
 import java.nio.file.Path;
 
 /**
@@ -16,6 +17,10 @@ import java.nio.file.Path;
  *       memory) and frees every backend buffer of the weights, including repacked CPU copies and any device
  *       copies. The pinned C API has no call that frees a model's device buffers while keeping the model, so
  *       giving back weight memory always means reloading from the file.</li>
+ *   <li>{@link #moveWeightsToHost()}: for sleep level 1 when weights sit in device memory: frees the model but
+ *       keeps the GGUF file mapped and paged in ({@link ResidentFile}), so waking reloads from host memory. On a
+ *       CPU-only build the weights already are host memory (the model's mapping of the file), so level 1 keeps
+ *       the model and frees only the context.</li>
  * </ul>
  */
 final class EngineResources implements AutoCloseable {
@@ -24,6 +29,8 @@ final class EngineResources implements AutoCloseable {
     private final ContextParams contextParams;
     private Model model;
     private Context context;
+    /** The GGUF kept in host memory while level-1 sleep freed device weights; null otherwise. */
+    private ResidentFile hostWeights;
 
     EngineResources(Model model, Context context) {
         this.model = model;
@@ -70,11 +77,28 @@ final class EngineResources implements AutoCloseable {
         }
     }
 
-    /** Loads the weights again from the same file with the same parameters. */
+    /** Frees device copies of the weights, keeping the file's bytes in host memory; a no-op for host weights. */
+    void moveWeightsToHost() {
+        if (model != null && model.offloadsWeights()) {
+            hostWeights = ResidentFile.map(path);
+            freeModel();
+        }
+    }
+
+    /** Loads the weights again from the same file (from host memory after {@link #moveWeightsToHost()}). */
     void reloadModel() {
         if (model == null) {
             model = Model.load(path, modelParams);
         }
+        if (hostWeights != null) {
+            hostWeights.close();
+            hostWeights = null;
+        }
+    }
+
+    /** Whether the weights are released, so the KV cache cannot be created yet. */
+    boolean weightsReleased() {
+        return model == null;
     }
 
     /** A fresh context (empty KV cache) with the parameters of the first one. */
@@ -87,5 +111,9 @@ final class EngineResources implements AutoCloseable {
     @Override
     public void close() {
         freeModel();
+        if (hostWeights != null) {
+            hostWeights.close();
+            hostWeights = null;
+        }
     }
 }

@@ -138,6 +138,20 @@ public final class Model implements AutoCloseable {
         return params;
     }
 
+    /**
+     * Whether some weights may live in device memory: layers were asked to be offloaded and a GPU device is
+     * registered. ({@code llama_supports_gpu_offload} is not the test: it is also true when only the RPC backend
+     * is built in.) Then only freeing the model gives that memory back.
+     */
+    public boolean offloadsWeights() {
+        return params.gpuLayers() != 0 && (hasDevice(LlamaCpp.GGML_BACKEND_DEVICE_TYPE_GPU())
+                || hasDevice(LlamaCpp.GGML_BACKEND_DEVICE_TYPE_IGPU()));
+    }
+
+    private static boolean hasDevice(int type) {
+        return !LlamaCpp.ggml_backend_dev_by_type(type).equals(MemorySegment.NULL);
+    }
+
     public boolean vocabOnly() {
         return vocabOnly;
     }

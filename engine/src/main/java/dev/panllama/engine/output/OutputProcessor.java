@@ -126,6 +126,7 @@ public final class OutputProcessor {
                 Object item = inbox.take();
                 if (item instanceof Throwable cause) {
                     propagate(cause);
+                    runLeftoverActions();
                     return;
                 }
                 if (item instanceof Runnable afterOutputs) {
@@ -152,6 +153,16 @@ public final class OutputProcessor {
         } catch (RuntimeException | Error e) {
             LOG.error("output processor failed", e);
             propagate(e);
+            runLeftoverActions();
+        }
+    }
+
+    /** Control calls the engine completed before it stopped must not wait for a thread that is gone. */
+    private void runLeftoverActions() {
+        for (Object item; (item = inbox.poll()) != null; ) {
+            if (item instanceof Runnable action) {
+                action.run();
+            }
         }
     }
 

@@ -1,6 +1,5 @@
 package dev.panllama.engine.metrics;
 
-import dev.panllama.engine.core.StepStats;
 import java.util.List;
 
 /**
@@ -30,13 +29,6 @@ public record SchedulerStats(long step, boolean isStep, int running, int waiting
     public SchedulerStats {
         prefillRequests = List.copyOf(prefillRequests);
         decodeRequests = List.copyOf(decodeRequests);
-    }
-
-    public static SchedulerStats of(StepStats s) {
-        boolean isStep = !s.prefillRequests().isEmpty() || !s.decodeRequests().isEmpty();
-        return new SchedulerStats(s.step(), isStep, s.running(), s.waiting(), s.kvUsedTokens(), s.kvCapacity(),
-                s.preemptions(), s.prefillRequests(), s.prefillTokens(), s.decodeRequests(), s.startNanos(), s.nanos(),
-                s.decodeNanos(), s.sampleNanos());
     }
 
     /** Tokens decoded in this step, one per decoding request. */

@@ -135,7 +135,7 @@ public final class OutputProcessor {
                 }
                 StepOutputs step = (StepOutputs) item;
                 // the queues first: a caller who sees a final output then also sees the gauges without it
-                statLogger.recordStep(SchedulerStats.of(step.stats()));
+                statLogger.recordStep(schedulerStats(step.stats()));
                 long start = System.nanoTime();
                 List<String> stopped = process(step.outputs());
                 if (!step.outputs().isEmpty()) {
@@ -155,6 +155,13 @@ public final class OutputProcessor {
             propagate(e);
             runLeftoverActions();
         }
+    }
+
+    private static SchedulerStats schedulerStats(StepStats s) {
+        boolean isStep = !s.prefillRequests().isEmpty() || !s.decodeRequests().isEmpty();
+        return new SchedulerStats(s.step(), isStep, s.running(), s.waiting(), s.kvUsedTokens(), s.kvCapacity(),
+                s.preemptions(), s.prefillRequests(), s.prefillTokens(), s.decodeRequests(), s.startNanos(), s.nanos(),
+                s.decodeNanos(), s.sampleNanos());
     }
 
     /** Control calls the engine completed before it stopped must not wait for a thread that is gone. */

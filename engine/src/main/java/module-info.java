@@ -4,9 +4,17 @@ module dev.panllama.engine {
     requires org.slf4j;
     requires java.net.http;
     requires jinjava;
+    requires jdk.jfr;
+    requires com.fasterxml.jackson.databind;
+    requires transitive micrometer.core;
+    requires micrometer.registry.prometheus;
+    requires transitive io.opentelemetry.api;
+    requires io.opentelemetry.context;
 
     exports dev.panllama.engine;
     exports dev.panllama.engine.gguf;
+    exports dev.panllama.engine.metrics;
+    exports dev.panllama.engine.profiling;
     exports dev.panllama.engine.models;
     exports dev.panllama.engine.nativeapi;
 }

@@ -12,6 +12,8 @@ import dev.panllama.engine.nativeapi.Model;
 import dev.panllama.engine.nativeapi.ModelParams;
 import dev.panllama.engine.output.OutputProcessor;
 import dev.panllama.engine.output.RequestOutputCollector;
+import dev.panllama.engine.profiling.ProfileResult;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
@@ -42,22 +44,36 @@ public final class AsyncLLM implements AutoCloseable {
     private final AtomicLong arrivals = new AtomicLong();
     private final AtomicBoolean shutdown = new AtomicBoolean();
     private final Set<String> supportedTasks;
+    /** With sleep mode, the tokenizer's own vocab-only model, so sleep level 2 may free the engine's. */
+    private final Model frontendVocab;
+    private final EngineTelemetry telemetry;
+    private final ControlPlane control;
 
-    private AsyncLLM(EngineArgs args, Model model, Context context, int maxModelLen) {
+    private AsyncLLM(EngineArgs args, Model model, Context context, int maxModelLen, EngineObservability observability) {
         this.args = args;
         this.maxModelLen = maxModelLen;
         String template = args.chatTemplate() != null ? args.chatTemplate() : ChatTemplate.of(model);
-        this.tokenizer = new Tokenizer(model.vocab(), template);
+        this.frontendVocab = args.enableSleepMode() ? Model.load(args.model(), ModelParams.defaults().withVocabOnly(true)) : null;
+        var vocab = frontendVocab != null ? frontendVocab.vocab() : model.vocab();
+        this.tokenizer = new Tokenizer(vocab, template);
         this.inputs = new InputProcessor(tokenizer, maxModelLen);
         this.supportedTasks = model.hasDecoder() && !model.hasEncoder() ? Set.of("generate") : Set.of();
         InProcessClient inProcess = new InProcessClient(model, context, args, maxModelLen);
         this.client = inProcess;
-        this.outputs = new OutputProcessor(model.vocab(), client::abortRequests);
+        this.outputs = new OutputProcessor(vocab, client::abortRequests);
+        this.telemetry = new EngineTelemetry(observability, args.model().getFileName().toString());
+        outputs.setStatLogger(telemetry.loggers);
+        this.control = new ControlPlane(client, telemetry, this::errored, this::deadError, outputs::liveRequestCount);
         inProcess.setOutputSink(outputs::enqueue);
     }
 
     /** Loads the model, creates its context and starts the engine and output threads. */
     public static AsyncLLM fromEngineArgs(EngineArgs args) {
+        return fromEngineArgs(args, EngineObservability.defaults());
+    }
+
+    /** As {@link #fromEngineArgs(EngineArgs)}, reporting metrics, stats, traces and profiles as {@code observability} says. */
+    public static AsyncLLM fromEngineArgs(EngineArgs args, EngineObservability observability) {
         Model model = Model.load(args.model(), ModelParams.defaults().withGpuLayers(args.nGpuLayers()));
         try {
             int trained = model.trainingContextLength();
@@ -76,7 +92,8 @@ public final class AsyncLLM implements AutoCloseable {
                     Math.min(512, args.maxNumBatchedTokens()), args.maxNumSeqs(), args.threads(), 0, false,
                     args.flashAttention(), true, args.kvCacheDtype());
             Context context = Context.create(model, params);
-            return new AsyncLLM(args, model, context, maxModelLen);
+            return new AsyncLLM(args, model, context, maxModelLen,
+                    observability == null ? EngineObservability.defaults() : observability);
         } catch (RuntimeException e) {
             model.close();
             throw e;
@@ -140,6 +157,7 @@ public final class AsyncLLM implements AutoCloseable {
         int maxTokens = params.maxTokens() != null ? params.maxTokens() : maxModelLen - tokens.length;
         // children of one request share the prompt: the first computes it, the rest take its KV cells
         String promptGroup = n > 1 && params.promptLogprobs() == null ? internalId : null;
+        telemetry.registerTrace(ids, options.traceHeaders());
         for (int i = 0; i < n; i++) {
             SamplingParams child = n == 1 ? params : params.forChild(i);
             long seed = baseSeed != null ? baseSeed + i : randomSeed + i;
@@ -255,10 +273,91 @@ public final class AsyncLLM implements AutoCloseable {
         }
         client.shutdown(Duration.ofSeconds(10));
         outputs.shutdown(new EngineDeadException("the engine was shut down"));
+        if (frontendVocab != null) {
+            frontendVocab.close();
+        }
     }
 
     @Override
     public void close() {
+        shutdown();
+    }
+
+    /**
+     * Pauses generation (vLLM's {@code pause_generation}): the future completes once the mode's condition holds and
+     * the outputs it caused were delivered. Requests sent while paused are queued and can be aborted.
+     */
+    public CompletableFuture<Void> pauseGeneration(PauseMode mode, boolean clearCache) {
+        return control.pauseGeneration(mode, clearCache);
+    }
+
+    /** The older form: waiting for in-flight requests means {@link PauseMode#WAIT}, else {@link PauseMode#ABORT}. */
+    public CompletableFuture<Void> pauseGeneration(boolean waitForInflightRequests, boolean clearCache) {
+        return pauseGeneration(PauseMode.fromWaitForInflightRequests(waitForInflightRequests), clearCache);
+    }
+
+    /** Resumes scheduling; a no-op when not paused. A sleeping engine stays asleep. */
+    public CompletableFuture<Void> resumeGeneration() {
+        return control.resumeGeneration();
+    }
+
+    public CompletableFuture<Boolean> isPaused() {
+        return control.isPaused();
+    }
+
+    public CompletableFuture<Void> sleep(int level) {
+        return control.sleep(level);
+    }
+
+    public CompletableFuture<Void> wakeUp(SleepTag... tags) {
+        return control.wakeUp(tags);
+    }
+
+    public CompletableFuture<Boolean> isSleeping() {
+        return control.isSleeping();
+    }
+
+    public CompletableFuture<Void> waitForRequestsToDrain(Duration timeout) {
+        return control.waitForRequestsToDrain(timeout);
+    }
+
+    /** Logs the one-line stats summary and returns it (null when console stats are off). */
+    public String doLogStats() {
+        return control.doLogStats();
+    }
+
+    /** The engine's meters in the Prometheus text format. */
+    public String scrapePrometheus() {
+        return control.scrapePrometheus();
+    }
+
+    public boolean isTracingEnabled() {
+        return control.isTracingEnabled();
+    }
+
+    /** Where the engine's meters are registered. */
+    public MeterRegistry meterRegistry() {
+        return control.meterRegistry();
+    }
+
+    /** Starts a JFR recording and an engine step trace; see {@link ProfileResult}. */
+    public void startProfile(String profilePrefix) {
+        control.startProfile(profilePrefix);
+    }
+
+    /** Stops the profile and writes its files to the configured profile directory. */
+    public ProfileResult stopProfile() {
+        return control.stopProfile();
+    }
+
+    /**
+     * Waits up to {@code drainTimeout} for in-flight requests to finish, aborts whatever is left (each gets a final
+     * abort output) and shuts down. {@link Duration#ZERO} aborts at once.
+     */
+    public void shutdown(Duration drainTimeout) {
+        if (!shutdown.get() && !errored()) {
+            control.drainOrAbort(drainTimeout);
+        }
         shutdown();
     }
 

@@ -23,11 +23,13 @@ import java.util.Locale;
  * @param maxLogprobs          most logprobs a request may ask for (-1 = vocabulary size)
  * @param enablePrefixCaching  share the KV of common prompt prefixes across requests (on by default, as in vLLM)
  * @param prefixCacheBlockSize tokens per cached block: prefixes are shared in whole blocks
+ * @param enableSleepMode      allow {@code sleep}/{@code wakeUp}; the tokenizer then runs on its own vocab-only
+ *                             copy of the model so that sleep level 2 can free the weights
  */
 public record EngineArgs(Path model, int maxModelLen, int maxNumSeqs, int maxNumBatchedTokens, int kvCacheTokens,
                          int nGpuLayers, int threads, String kvCacheDtype, FlashAttention flashAttention, Long seed,
                          SchedulingPolicy schedulingPolicy, String chatTemplate, int maxLogprobs,
-                         boolean enablePrefixCaching, int prefixCacheBlockSize) {
+                         boolean enablePrefixCaching, int prefixCacheBlockSize, boolean enableSleepMode) {
 
     /** Caps the default KV size so a long-context model does not allocate gigabytes it may never use. */
     public static final int DEFAULT_MAX_KV_TOKENS = 1 << 16;
@@ -80,6 +82,7 @@ public record EngineArgs(Path model, int maxModelLen, int maxNumSeqs, int maxNum
         private int maxLogprobs = 20;
         private boolean enablePrefixCaching = true;
         private int prefixCacheBlockSize = 16;
+        private boolean enableSleepMode;
 
         public Builder model(Path path) { this.model = path; return this; }
         public Builder maxModelLen(int tokens) { this.maxModelLen = tokens; return this; }
@@ -96,11 +99,12 @@ public record EngineArgs(Path model, int maxModelLen, int maxNumSeqs, int maxNum
         public Builder maxLogprobs(int most) { this.maxLogprobs = most; return this; }
         public Builder enablePrefixCaching(boolean on) { this.enablePrefixCaching = on; return this; }
         public Builder prefixCacheBlockSize(int tokens) { this.prefixCacheBlockSize = tokens; return this; }
+        public Builder enableSleepMode(boolean enable) { this.enableSleepMode = enable; return this; }
 
         public EngineArgs build() {
             return new EngineArgs(model, maxModelLen, maxNumSeqs, maxNumBatchedTokens, kvCacheTokens, nGpuLayers,
                     threads, kvCacheDtype, flashAttention, seed, schedulingPolicy, chatTemplate, maxLogprobs,
-                    enablePrefixCaching, prefixCacheBlockSize);
+                    enablePrefixCaching, prefixCacheBlockSize, enableSleepMode);
         }
     }
 }

@@ -165,12 +165,45 @@ class AsyncLLMPrefixCacheTest {
         assertIdle(llm);
     }
 
+    /**
+     * Cached or recomputed, a prefix's KV cells hold the same values, but they sit elsewhere in the cache and
+     * attention sums over cells in cache order, so logits may differ in the last bits. Greedy outputs are the
+     * same unless two candidates tie within that noise: where tokens part, both runs must have seen such a tie.
+     */
+    private static void assertSameGreedyUpToTies(CompletionOutput expected, CompletionOutput actual, String what) {
+        List<Integer> a = expected.tokenIds();
+        List<Integer> b = actual.tokenIds();
+        int i = 0;
+        while (i < a.size() && a.get(i).equals(b.get(i))) {
+            i++;
+        }
+        if (i == a.size()) {
+            return;
+        }
+        java.util.Map<Integer, Logprob> top = expected.logprobs().get(i);
+        Logprob chosen = top.get(a.get(i));
+        Logprob other = top.get(b.get(i));
+        assertTrue(other != null && chosen.logprob() - other.logprob() < 1e-2f, what + " parts at token " + i + " ("
+                + a.get(i) + " vs " + b.get(i) + ") without a tie: " + top);
+    }
+
     @Test
     void thirtyTwoRequestsSharingA400TokenPrefixGiveTheSameGreedyOutputsWithAndWithoutTheCache() throws Exception {
-        int[] prefix = randomTokens(400);
+        Tokenizer tokenizer = llm.getTokenizer();
+        String story = "Once upon a time, there was a little girl named Lily. She loved to play outside in the park with"
+                + " her dog Max. One day, they found a big red ball under a tree. Lily was very happy and they played all"
+                + " day long until the sun went down. ";
+        List<Integer> storyTokens = new ArrayList<>(tokenizer.encode(story.repeat(12), true));
+        int[] prefix = storyTokens.subList(0, 400).stream().mapToInt(Integer::intValue).toArray();
+        String[] names = {"Tom", "Sue", "Ben", "Mia", "Sam", "Amy", "Tim", "Lucy"};
+        String[] things = {"a cat", "a toy car", "a blue kite", "some cake"};
+        int[] filler = tokenizer.encode(" and they all went home together to sleep", false).stream()
+                .mapToInt(Integer::intValue).toArray();
         List<int[]> prompts = new ArrayList<>();
         for (int i = 0; i < 32; i++) {
-            prompts.add(concat(prefix, randomTokens(16)));
+            String sentence = names[i % names.length] + " wanted " + things[i / names.length] + " so";
+            int[] suffix = concat(tokenizer.encode(sentence, false).stream().mapToInt(Integer::intValue).toArray(), filler);
+            prompts.add(concat(prefix, java.util.Arrays.copyOf(suffix, 16)));
         }
         PrefixCacheStats before = llm.engineSnapshot().get(10, TimeUnit.SECONDS).prefixCache();
         List<RequestOutput> cached = runConcurrently(llm, prompts);
@@ -181,14 +214,18 @@ class AsyncLLMPrefixCacheTest {
             assertEquals(0, off.engineSnapshot().get(10, TimeUnit.SECONDS).prefixCache().queries());
         }
         int hits = 0;
+        int identical = 0;
         for (int i = 0; i < prompts.size(); i++) {
-            assertEquals(uncached.get(i).outputs().getFirst().tokenIds(), cached.get(i).outputs().getFirst().tokenIds(),
-                    "greedy output of request " + i);
+            CompletionOutput on = cached.get(i).outputs().getFirst();
+            CompletionOutput off = uncached.get(i).outputs().getFirst();
+            assertSameGreedyUpToTies(off, on, "request " + i);
+            identical += on.tokenIds().equals(off.tokenIds()) ? 1 : 0;
             assertEquals(0, uncached.get(i).numCachedTokens());
-            if (cached.get(i).numCachedTokens() >= 400 - 400 % 16) {
+            if (cached.get(i).numCachedTokens() == 400 - 400 % 16) {
                 hits++;
             }
         }
+        assertTrue(identical >= 30, "requests with identical greedy tokens: " + identical + " of 32");
         // only requests admitted in the very first step find nothing: later ones share the prefix it cached
         assertTrue(hits >= 24, "requests that found the whole shared prefix cached: " + hits);
         PrefixCacheStats stats = llm.engineSnapshot().get(10, TimeUnit.SECONDS).prefixCache();
@@ -203,7 +240,8 @@ class AsyncLLMPrefixCacheTest {
             for (int i = 0; i < prompts.size(); i++) {
                 int[] prompt = prompts.get(i);
                 String id = "shared-" + i;
-                futures.add(pool.submit(() -> finish(engine, prompt, greedy(8).build(), id, GenerateOptions.defaults())));
+                futures.add(pool.submit(() -> finish(engine, prompt, greedy(8).logprobs(2).build(), id,
+                        GenerateOptions.defaults())));
             }
             List<RequestOutput> outputs = new ArrayList<>();
             for (Future<RequestOutput> f : futures) {

@@ -37,13 +37,13 @@ public final class EngineCore {
 
     record Stop() implements Command {}
 
-    private final Model model;
-    private final Context context;
+    private final EngineResources resources;
+    private final EngineControl control;
     private final int maxModelLen;
     private final KvCacheManager kv;
     private final Scheduler scheduler;
     private final ModelRunner runner;
-    private final Vocab vocab;
+    private Vocab vocab;
     private final Consumer<Object> sink;
     private final BlockingQueue<Command> inbox = new LinkedBlockingQueue<>();
     private final Thread thread;
@@ -56,8 +56,8 @@ public final class EngineCore {
      * @param sink receives a {@link StepOutputs} per step, and the {@link Throwable} that killed the engine
      */
     EngineCore(Model model, Context context, EngineArgs args, int maxModelLen, Consumer<Object> sink) {
-        this.model = model;
-        this.context = context;
+        this.resources = new EngineResources(model, context);
+        this.control = new EngineControl(this, args.enableSleepMode());
         this.maxModelLen = maxModelLen;
         this.kv = new KvCacheManager(context, args.maxNumSeqs(), prefixBlockSize(model, context, args));
         this.scheduler = new Scheduler(args.schedulingPolicy(), args.maxNumBatchedTokens(), kv);
@@ -123,26 +123,29 @@ public final class EngineCore {
     private void loop() {
         try {
             while (true) {
-                Command command = scheduler.hasUnfinished() ? inbox.poll() : inbox.take();
+                Command command = control.canStep(scheduler) ? inbox.poll() : inbox.take();
                 if (command == null) {
                     step();
+                    control.checkWaiters();
                     continue;
                 }
                 if (command instanceof Stop) {
                     break;
                 }
                 handle(command);
+                control.checkWaiters();
             }
             closeInbox();
+            control.failWaiters(new IllegalStateException("engine shut down"));
         } catch (Throwable t) {
             deathCause = t;
             LOG.error("engine core died", t);
             closeInbox();
+            control.failWaiters(t);
             sink.accept(t);
         } finally {
             runner.close();
-            context.close();
-            model.close();
+            resources.close();
         }
     }
 
@@ -157,6 +160,7 @@ public final class EngineCore {
                         runner.release(request);
                     }
                 }
+                publishState();
             }
             case Utility<?> utility -> runUtility(utility);
             case Stop stop -> { }
@@ -188,6 +192,7 @@ public final class EngineCore {
 
     private void step() {
         long start = System.nanoTime();
+        scheduler.setAdmissionOpen(control.admitsWaiting());
         List<ScheduledChunk> chunks = scheduler.schedule();
         if (chunks.isEmpty()) {
             return;
@@ -221,10 +226,66 @@ public final class EngineCore {
         }
         steps++;
         int[] lookups = kv.takeStepLookups();
-        StepStats stats = new StepStats(steps, prefill, prefillTokens, decode, scheduler.runningCount(),
-                scheduler.waitingCount(), kv.usedTokens(), kv.capacity(), scheduler.preemptions(), lookups[0], lookups[1],
-                System.nanoTime() - start);
-        sink.accept(new StepOutputs(outputs, stats));
+        sink.accept(new StepOutputs(outputs, stats(prefill, prefillTokens, decode, lookups, start,
+                System.nanoTime() - start, runner.lastDecodeNanos(), runner.lastSampleNanos())));
+    }
+
+    private StepStats stats(List<String> prefill, int prefillTokens, List<String> decode, int[] prefixLookups,
+                            long start, long nanos, long decodeNanos, long sampleNanos) {
+        return new StepStats(steps, prefill, prefillTokens, decode, scheduler.runningCount(), scheduler.waitingCount(),
+                kv.usedTokens(), kv.capacity(), scheduler.preemptions(), prefixLookups[0], prefixLookups[1],
+                kv.prefixCacheStats().recentHitRate(), nanos, start,
+                decodeNanos, sampleNanos);
+    }
+
+    private StepStats stateOnly() {
+        return stats(List.of(), 0, List.of(), new int[2], System.nanoTime(), 0, 0, 0);
+    }
+
+    /**
+     * Tells the output side the queues and KV after a command that changed them without a step (abort, pause,
+     * sleep), so gauges never keep a stale value. It is a state update, not a step: no requests, 0 nanos.
+     */
+    void publishState() {
+        sink.accept(new StepOutputs(List.of(), stateOnly()));
+    }
+
+    /** Sends final outputs made between steps (pause in abort mode), with the state after them. */
+    void emitOutputs(List<EngineCoreOutput> outputs) {
+        sink.accept(new StepOutputs(outputs, stateOnly()));
+    }
+
+    /** Runs {@code action} on the output thread once every output sent so far was delivered. */
+    void afterOutputs(Runnable action) {
+        sink.accept(action);
+    }
+
+    Scheduler scheduler() {
+        return scheduler;
+    }
+
+    ModelRunner runner() {
+        return runner;
+    }
+
+    KvCacheManager kv() {
+        return kv;
+    }
+
+    EngineResources resources() {
+        return resources;
+    }
+
+    EngineControl control() {
+        return control;
+    }
+
+    /** After sleep mode brought back the context (and maybe the model), every user of the old ones moves over. */
+    void rebind() {
+        Context fresh = resources.context();
+        vocab = fresh.model().vocab();
+        kv.rebind(fresh);
+        runner.rebind(fresh);
     }
 
     /** Appends a sampled token, applies the engine-side stop rules, and finishes the request if they say so. */

@@ -9,7 +9,7 @@ import java.util.function.Consumer;
  * How the front end talks to an engine core: ADD, ABORT and utility calls, nothing else. In-process now
  * ({@link InProcessClient}); a process-isolated client can implement the same contract later.
  */
-public interface EngineCoreClient extends AutoCloseable {
+public interface EngineCoreClient extends ControlPlaneClient, AutoCloseable {
 
     void addRequest(EngineRequest request);
 

@@ -6,6 +6,9 @@ import dev.panllama.engine.nativeapi.Model;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.Set;
+import dev.panllama.engine.PauseMode;
+import dev.panllama.engine.SleepTag;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -47,6 +50,44 @@ public final class InProcessClient implements EngineCoreClient {
     @Override
     public CompletableFuture<Boolean> resetPrefixCache(boolean resetRunningRequests) {
         return call(core -> core.resetPrefixCache(resetRunningRequests));
+    }
+
+    @Override
+    public CompletableFuture<Void> pause(PauseMode mode, boolean clearCache) {
+        return call(core -> core.control().pause(mode, clearCache)).thenCompose(done -> done);
+    }
+
+    @Override
+    public CompletableFuture<Void> resume() {
+        return call(core -> {
+            core.control().resume();
+            return null;
+        });
+    }
+
+    @Override
+    public CompletableFuture<Boolean> isPaused() {
+        return call(core -> core.control().isPaused());
+    }
+
+    @Override
+    public CompletableFuture<SleepStatus> sleep(int level) {
+        return call(core -> core.control().sleep(level));
+    }
+
+    @Override
+    public CompletableFuture<SleepStatus> wakeUp(Set<SleepTag> tags) {
+        return call(core -> core.control().wakeUp(tags));
+    }
+
+    @Override
+    public CompletableFuture<SleepStatus> sleepStatus() {
+        return call(core -> core.control().sleepStatus());
+    }
+
+    @Override
+    public CompletableFuture<Void> drain() {
+        return call(core -> core.control().drain()).thenCompose(done -> done);
     }
 
     /** Runs {@code utility} on the engine thread between steps. */

@@ -13,7 +13,7 @@ import java.util.List;
  * the taking: {@link #makeRoom} evicts them before anyone is preempted.
  */
 final class KvCacheManager {
-    private final Context context;
+    private Context context;
     private final int capacity;
     private final Deque<Integer> freeSlots = new ArrayDeque<>();
     private final int slotCount;
@@ -32,6 +32,20 @@ final class KvCacheManager {
             freeSlots.add(s);
         }
         this.prefixCache = prefixBlockSize > 0 ? new PrefixCache(context, prefixBlockSize, slots) : null;
+    }
+
+    /** Sleep mode made a new context of the same size: the cells are all free again, the prefix cache empty. */
+    void rebind(Context fresh) {
+        int cached = prefixCache == null ? 0 : prefixCache.cachedCells();
+        if (fresh.contextLength() != capacity || requestCells != 0 || cached != 0 || slotsInUse() != 0) {
+            throw new IllegalStateException("cannot move the KV bookkeeping to a new context: " + requestCells
+                    + " request cells, " + cached + " cached cells and " + slotsInUse() + " slots still in use, capacity "
+                    + capacity + " vs " + fresh.contextLength());
+        }
+        this.context = fresh;
+        if (prefixCache != null) {
+            prefixCache.rebind(fresh);
+        }
     }
 
     int capacity() {

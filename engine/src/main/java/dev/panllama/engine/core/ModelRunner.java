@@ -16,13 +16,16 @@ import java.util.Map;
  * whose chunk reached its end, each with its own sampler chain. Owned by the engine thread.
  */
 final class ModelRunner implements AutoCloseable {
-    private final Context context;
-    private final Vocab vocab;
+    private Context context;
+    private Vocab vocab;
     private final int batchCapacity;
     /** Made on the engine thread at the first step: a batch's arena is confined to the thread that uses it. */
     private Batch batch;
     private final int[] eogTokens;
     private final Map<String, RequestSampling> sampling = new HashMap<>();
+    /** Time split of the last {@link #execute}, for step stats and profiles. */
+    private long lastDecodeNanos;
+    private long lastSampleNanos;
 
     /** One sampled token, with its logprobs when the request asked for them. */
     record Sampled(EngineRequest request, int token, TokenLogprobs logprobs) {}
@@ -35,6 +38,12 @@ final class ModelRunner implements AutoCloseable {
         this.vocab = context.model().vocab();
         this.batchCapacity = batchCapacity;
         this.eogTokens = java.util.stream.IntStream.range(0, vocab.tokenCount()).filter(vocab::isEndOfGeneration).toArray();
+    }
+
+    /** Sleep mode recreated the context (and maybe reloaded the model): decode on the new one. */
+    void rebind(Context fresh) {
+        this.context = fresh;
+        this.vocab = fresh.model().vocab();
     }
 
     Vocab vocab() {
@@ -66,7 +75,12 @@ final class ModelRunner implements AutoCloseable {
                 }
             }
         }
-        if (!context.decode(batch)) {
+        long decodeStart = System.nanoTime();
+        boolean decoded = context.decode(batch);
+        long sampleStart = System.nanoTime();
+        lastDecodeNanos = sampleStart - decodeStart;
+        lastSampleNanos = 0;
+        if (!decoded) {
             return null;
         }
         for (int[] row : promptRows) {
@@ -95,6 +109,7 @@ final class ModelRunner implements AutoCloseable {
             }
             sampled.add(new Sampled(request, token, raw == null ? null : TokenLogprobs.of(raw, token, logprobs)));
         }
+        lastSampleNanos = System.nanoTime() - sampleStart;
         return sampled;
     }
 
@@ -126,6 +141,14 @@ final class ModelRunner implements AutoCloseable {
         if (s != null) {
             s.chain().close();
         }
+    }
+
+    long lastDecodeNanos() {
+        return lastDecodeNanos;
+    }
+
+    long lastSampleNanos() {
+        return lastSampleNanos;
     }
 
     int activeSamplers() {

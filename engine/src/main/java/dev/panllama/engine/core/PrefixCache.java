@@ -47,7 +47,7 @@ final class PrefixCache {
         }
     }
 
-    private final Context context;
+    private Context context;
     private final int blockSize;
     private final Map<Long, Block> blocks = new HashMap<>();
     private final TreeSet<Block> evictable =
@@ -79,6 +79,14 @@ final class PrefixCache {
 
     int blockSize() {
         return blockSize;
+    }
+
+    /** Moves an empty cache to a new context of the same model (sleep mode recreated it). */
+    void rebind(Context fresh) {
+        if (!blocks.isEmpty()) {
+            throw new IllegalStateException("the prefix cache must be empty to move to a new context");
+        }
+        context = fresh;
     }
 
     /** The longest chain of cached blocks that starts {@code request}'s tokens, at most {@code maxBlocks} long. */

@@ -23,6 +23,8 @@ final class Scheduler {
     private final List<EngineRequest> running = new ArrayList<>();
     private final Map<String, EngineRequest> requests = new LinkedHashMap<>();
     private long preemptions;
+    /** False while paused or asleep: nobody leaves the waiting queue. */
+    private boolean admissionOpen = true;
 
     Scheduler(SchedulingPolicy policy, int tokenBudget, KvCacheManager kv) {
         this.policy = policy;
@@ -59,6 +61,19 @@ final class Scheduler {
 
     long preemptions() {
         return preemptions;
+    }
+
+    void setAdmissionOpen(boolean open) {
+        admissionOpen = open;
+    }
+
+    /** Every request not yet finished, waiting or running. */
+    List<EngineRequest> unfinished() {
+        return List.copyOf(requests.values());
+    }
+
+    List<EngineRequest> runningRequests() {
+        return List.copyOf(running);
     }
 
     /** Removes a request wherever it is and frees its KV; returns false for unknown ids. */
@@ -107,7 +122,7 @@ final class Scheduler {
                 budget -= count;
             }
         }
-        while (budget > 0 && kv.freeSlotCount() > 0 && !waiting.isEmpty()) {
+        while (admissionOpen && budget > 0 && kv.freeSlotCount() > 0 && !waiting.isEmpty()) {
             EngineRequest request = waiting.peek();
             if (siblingIsComputingPrompt(request)) {
                 break; // it takes the sibling's prompt cells once they exist, keeping its place in the queue

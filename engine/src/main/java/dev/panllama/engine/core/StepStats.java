@@ -6,8 +6,12 @@ import java.util.List;
  * What one engine step did: which requests it prefilled and decoded, and the queues and KV after it.
  * Published with every step so callers (stats loggers, tests) can see continuous batching at work.
  * {@code prefixCacheQueries} and {@code prefixCacheHits} count the prompt tokens of the requests this step
- * admitted for the first time, and how many of them the prefix cache held.
+ * admitted for the first time, and how many of them the prefix cache held; {@code prefixCacheHitRate} is the hit
+ * rate over the last 1,000 requests.
+ * {@code startNanos} is the step's {@code System.nanoTime()} start; {@code decodeNanos} and {@code sampleNanos}
+ * split the model runner's share of {@code nanos} (the rest is scheduling and bookkeeping).
  */
 public record StepStats(long step, List<String> prefillRequests, int prefillTokens, List<String> decodeRequests,
                         int running, int waiting, int kvUsedTokens, int kvCapacity, long preemptions,
-                        int prefixCacheQueries, int prefixCacheHits, long nanos) {}
+                        int prefixCacheQueries, int prefixCacheHits, double prefixCacheHitRate, long nanos,
+                        long startNanos, long decodeNanos, long sampleNanos) {}

@@ -25,6 +25,7 @@ public final class Context implements AutoCloseable {
     /** Sequence ids the KV memory accepts: all of llama.cpp's 256 in a unified cache, else one per stream. */
     private final int memorySequences;
     private final int vocabSize;
+    private final ContextParams params;
     /** Batch indices that produced logits in the last successful decode: only those may be read or sampled. */
     private final BitSet outputs = new BitSet();
     private int lastBatchSize;
@@ -32,15 +33,16 @@ public final class Context implements AutoCloseable {
     /** llama.cpp's LLAMA_MAX_SEQ: the width of every KV cell's sequence set. */
     public static final int MAX_SEQUENCE_IDS = 256;
 
-    private Context(Model model, Arena arena, MemorySegment handle, boolean unifiedKv) {
+    private Context(Model model, Arena arena, MemorySegment handle, ContextParams params) {
         this.model = model;
+        this.params = params;
         this.arena = arena;
         this.handle = handle;
         this.memory = LlamaCpp.llama_get_memory(handle).reinterpret(arena, null);
         this.contextLength = LlamaCpp.llama_n_ctx(handle);
         this.batchSize = LlamaCpp.llama_n_batch(handle);
         this.maxSequences = LlamaCpp.llama_n_seq_max(handle);
-        this.memorySequences = unifiedKv ? MAX_SEQUENCE_IDS : maxSequences;
+        this.memorySequences = params.unifiedKv() ? MAX_SEQUENCE_IDS : maxSequences;
         this.vocabSize = model.vocab().tokenCount();
     }
 
@@ -78,7 +80,7 @@ public final class Context implements AutoCloseable {
                 throw new NativeCallException("llama.cpp could not create a context for " + model.path() + ": "
                         + orNoDetail(NativeLog.takeErrors()));
             }
-            Context context = new Context(model, arena, raw.reinterpret(arena, LlamaCpp::llama_free), params.unifiedKv());
+            Context context = new Context(model, arena, raw.reinterpret(arena, LlamaCpp::llama_free), params);
             model.register(context);
             return context;
         } catch (RuntimeException e) {
@@ -93,6 +95,11 @@ public final class Context implements AutoCloseable {
 
     public Model model() {
         return model;
+    }
+
+    /** The parameters it was created with, to create an equal one again. */
+    public ContextParams params() {
+        return params;
     }
 
     public int contextLength() {

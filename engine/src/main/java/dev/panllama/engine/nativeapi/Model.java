@@ -27,15 +27,17 @@ public final class Model implements AutoCloseable {
     private final Path path;
     private final GgufFile file;
     private final boolean vocabOnly;
+    private final ModelParams params;
     private final Vocab vocab;
     private final Set<Context> contexts = ConcurrentHashMap.newKeySet();
 
-    private Model(Arena arena, MemorySegment handle, Path path, GgufFile file, boolean vocabOnly) {
+    private Model(Arena arena, MemorySegment handle, Path path, GgufFile file, ModelParams params) {
         this.arena = arena;
         this.handle = handle;
         this.path = path;
         this.file = file;
-        this.vocabOnly = vocabOnly;
+        this.vocabOnly = params.vocabOnly();
+        this.params = params;
         this.vocab = new Vocab(LlamaCpp.llama_model_get_vocab(handle).reinterpret(arena, null), this);
     }
 
@@ -84,7 +86,7 @@ public final class Model implements AutoCloseable {
                 throw loadFailure(path, file, NativeLog.takeErrors());
             }
             MemorySegment handle = raw.reinterpret(arena, LlamaCpp::llama_model_free);
-            return new Model(arena, handle, path, file, params.vocabOnly());
+            return new Model(arena, handle, path, file, params);
         } catch (RuntimeException e) {
             arena.close();
             throw e;
@@ -129,6 +131,25 @@ public final class Model implements AutoCloseable {
     /** The file's metadata and tensor directory as read before loading. */
     public GgufFile file() {
         return file;
+    }
+
+    /** The parameters it was loaded with, to load it again the same way. */
+    public ModelParams params() {
+        return params;
+    }
+
+    /**
+     * Whether some weights may live in device memory: layers were asked to be offloaded and a GPU device is
+     * registered. ({@code llama_supports_gpu_offload} is not the test: it is also true when only the RPC backend
+     * is built in.) Then only freeing the model gives that memory back.
+     */
+    public boolean offloadsWeights() {
+        return params.gpuLayers() != 0 && (hasDevice(LlamaCpp.GGML_BACKEND_DEVICE_TYPE_GPU())
+                || hasDevice(LlamaCpp.GGML_BACKEND_DEVICE_TYPE_IGPU()));
+    }
+
+    private static boolean hasDevice(int type) {
+        return !LlamaCpp.ggml_backend_dev_by_type(type).equals(MemorySegment.NULL);
     }
 
     public boolean vocabOnly() {
@@ -240,6 +261,7 @@ public final class Model implements AutoCloseable {
     /** Wraps a model built in memory (see the model tools) so it is owned and freed like a loaded one. */
     static Model adopt(MemorySegment raw, Path path, GgufFile file) {
         Arena arena = Arena.ofShared();
-        return new Model(arena, raw.reinterpret(arena, LlamaCpp::llama_model_free), path, file, false);
+        return new Model(arena, raw.reinterpret(arena, LlamaCpp::llama_model_free), path, file,
+                ModelParams.defaults());
     }
 }

@@ -7,6 +7,11 @@ import dev.panllama.engine.core.EngineCoreOutput;
 import dev.panllama.engine.core.StepOutputs;
 import dev.panllama.engine.core.StepStats;
 import dev.panllama.engine.nativeapi.Vocab;
+import dev.panllama.engine.RequestMetrics;
+import dev.panllama.engine.metrics.FinishedRequestStats;
+import dev.panllama.engine.metrics.SchedulerStats;
+import dev.panllama.engine.metrics.StatLogger;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -41,6 +46,7 @@ public final class OutputProcessor {
     private final Set<RequestGroup> liveGroups = ConcurrentHashMap.newKeySet();
     private final Thread thread;
     private volatile RuntimeException deadError;
+    private volatile StatLogger statLogger = new StatLogger() { };
 
     /** @param engineAbort tells the engine to drop requests the output side finished (stop strings) */
     public OutputProcessor(Vocab vocab, Consumer<Collection<String>> engineAbort) {
@@ -56,6 +62,11 @@ public final class OutputProcessor {
 
     public void addStepListener(Consumer<StepStats> listener) {
         stepListeners.add(listener);
+    }
+
+    /** Receives per-step, per-token and per-request statistics on this thread. */
+    public void setStatLogger(StatLogger logger) {
+        this.statLogger = logger;
     }
 
     /**
@@ -115,10 +126,21 @@ public final class OutputProcessor {
                 Object item = inbox.take();
                 if (item instanceof Throwable cause) {
                     propagate(cause);
+                    runLeftoverActions();
                     return;
                 }
+                if (item instanceof Runnable afterOutputs) {
+                    afterOutputs.run(); // a control call completing once the outputs before it were delivered
+                    continue;
+                }
                 StepOutputs step = (StepOutputs) item;
+                // the queues first: a caller who sees a final output then also sees the gauges without it
+                statLogger.recordStep(schedulerStats(step.stats()));
+                long start = System.nanoTime();
                 List<String> stopped = process(step.outputs());
+                if (!step.outputs().isEmpty()) {
+                    statLogger.recordDetokenization(step.stats().step(), start, System.nanoTime() - start);
+                }
                 if (!stopped.isEmpty()) {
                     engineAbort.accept(stopped);
                 }
@@ -131,6 +153,24 @@ public final class OutputProcessor {
         } catch (RuntimeException | Error e) {
             LOG.error("output processor failed", e);
             propagate(e);
+            runLeftoverActions();
+        }
+    }
+
+    private static SchedulerStats schedulerStats(StepStats s) {
+        boolean isStep = !s.prefillRequests().isEmpty() || !s.decodeRequests().isEmpty();
+        return new SchedulerStats(s.step(), isStep, s.running(), s.waiting(), s.kvUsedTokens(), s.kvCapacity(),
+                s.preemptions(), s.prefillRequests(), s.prefillTokens(), s.decodeRequests(), s.prefixCacheQueries(),
+                s.prefixCacheHits(), s.prefixCacheHitRate(), s.startNanos(), s.nanos(),
+                s.decodeNanos(), s.sampleNanos());
+    }
+
+    /** Control calls the engine completed before it stopped must not wait for a thread that is gone. */
+    private void runLeftoverActions() {
+        for (Object item; (item = inbox.poll()) != null; ) {
+            if (item instanceof Runnable action) {
+                action.run();
+            }
         }
     }
 
@@ -141,9 +181,12 @@ public final class OutputProcessor {
             if (state == null) {
                 continue; // aborted while its step ran: the abort output was already delivered
             }
+            int tokensBefore = state.tokenCount();
+            Long lastTokenBefore = tokensBefore == 0 ? null : state.metrics().lastTokenAtNanos();
             if (state.apply(out, vocab)) {
                 stoppedByString.add(state.internalId);
             }
+            recordTokens(state, tokensBefore, lastTokenBefore);
             if (state.finished()) {
                 finish(state);
             } else if (state.group.kind != RequestOutputKind.FINAL_ONLY) {
@@ -153,7 +196,19 @@ public final class OutputProcessor {
         return stoppedByString;
     }
 
+    private void recordTokens(RequestState state, int tokensBefore, Long lastTokenBefore) {
+        int added = state.tokenCount() - tokensBefore;
+        if (added > 0) {
+            RequestMetrics m = state.metrics();
+            statLogger.recordTokens(added, tokensBefore == 0 ? m.firstTokenLatency() : null,
+                    lastTokenBefore == null ? null : Duration.ofNanos(m.lastTokenAtNanos() - lastTokenBefore));
+        }
+    }
+
     private void finish(RequestState state) {
+        statLogger.recordFinished(new FinishedRequestStats(state.group.externalId, state.internalId,
+                state.finishReason(), state.group.promptTokenIds.size(), state.tokenCount(), state.numCachedTokens(),
+                state.metrics(), Instant.now(), state.params()));
         states.remove(state.internalId);
         Set<String> siblings = byExternalId.get(state.group.externalId);
         if (siblings != null) {

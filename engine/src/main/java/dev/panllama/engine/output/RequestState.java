@@ -66,11 +66,14 @@ final class RequestState {
         if (scheduledAtNanos == null && out.scheduledAtNanos() != 0) {
             scheduledAtNanos = out.scheduledAtNanos();
         }
-        if (firstTokenAtNanos == null) {
+        // an abort made between steps carries no token: it must not count as one in the latencies
+        if (firstTokenAtNanos == null && out.newTokens().length > 0) {
             firstTokenAtNanos = now;
             firstTokenLatency = Duration.between(arrival, Instant.now());
         }
-        lastTokenAtNanos = now;
+        if (out.newTokens().length > 0) {
+            lastTokenAtNanos = now;
+        }
         numCachedTokens = out.numCachedTokens();
         if (out.promptLogprobs() != null) {
             group.setPromptLogprobs(toMaps(out.promptLogprobs()));
@@ -137,6 +140,18 @@ final class RequestState {
     RequestMetrics metrics() {
         return new RequestMetrics(arrival, queuedAtNanos, scheduledAtNanos, firstTokenAtNanos, lastTokenAtNanos,
                 firstTokenLatency, tokens.size());
+    }
+
+    SamplingParams params() {
+        return params;
+    }
+
+    FinishReason finishReason() {
+        return finishReason;
+    }
+
+    int tokenCount() {
+        return tokens.size();
     }
 
     int numCachedTokens() {

@@ -36,7 +36,7 @@ class AsyncLLMPrefixCacheTest {
     @BeforeAll
     static void start() {
         llm = AsyncLLM.fromEngineArgs(EngineArgs.builder().model(TestModels.stories260K()).maxNumSeqs(8)
-                .maxNumBatchedTokens(256).kvCacheTokens(4096).build());
+                .maxNumBatchedTokens(256).kvCacheTokens(4096).threads(1).build());
     }
 
     @AfterAll
@@ -209,7 +209,7 @@ class AsyncLLMPrefixCacheTest {
         List<RequestOutput> cached = runConcurrently(llm, prompts);
         List<RequestOutput> uncached;
         try (AsyncLLM off = AsyncLLM.fromEngineArgs(EngineArgs.builder().model(TestModels.stories260K()).maxNumSeqs(8)
-                .maxNumBatchedTokens(256).kvCacheTokens(4096).enablePrefixCaching(false).build())) {
+                .maxNumBatchedTokens(256).kvCacheTokens(4096).threads(1).enablePrefixCaching(false).build())) {
             uncached = runConcurrently(off, prompts);
             assertEquals(0, off.engineSnapshot().get(10, TimeUnit.SECONDS).prefixCache().queries());
         }
@@ -260,7 +260,7 @@ class AsyncLLMPrefixCacheTest {
         AtomicInteger maxKv = new AtomicInteger();
         long promptTokens = 0;
         try (AsyncLLM small = AsyncLLM.fromEngineArgs(EngineArgs.builder().model(TestModels.stories260K()).maxNumSeqs(8)
-                .maxNumBatchedTokens(256).maxModelLen(512).kvCacheTokens(1024).build())) {
+                .maxNumBatchedTokens(256).maxModelLen(512).kvCacheTokens(1024).threads(1).build())) {
             small.addStepListener((StepStats s) -> maxKv.accumulateAndGet(s.kvUsedTokens(), Math::max));
             int capacity = small.engineSnapshot().get(10, TimeUnit.SECONDS).kvCapacity();
             try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {

@@ -1,0 +1,141 @@
+package dev.panllama.benchmarks;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * llama.cpp's llama-server as a child process on a loopback port, driven over its native {@code /completion}
+ * endpoint with token-id prompts (so both sides see the very same tokens, no chat template, no BOS added).
+ */
+final class LlamaServerProcess implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final Process process;
+    private final URI base;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private LlamaServerProcess(Process process, URI base) {
+        this.process = process;
+        this.base = base;
+    }
+
+    /** Starts the server with a unified KV cache of {@code kvTokens} cells over {@code slots} slots and waits until it serves. */
+    static LlamaServerProcess start(Path binary, Path model, int slots, int kvTokens, int threads)
+            throws IOException, InterruptedException {
+        int port;
+        try (ServerSocket probe = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
+        List<String> command = List.of(binary.toString(), "-m", model.toString(), "--host", "127.0.0.1",
+                "--port", Integer.toString(port), "-np", Integer.toString(slots), "-c", Integer.toString(kvTokens),
+                "-kvu", "-t", Integer.toString(threads), "-tb", Integer.toString(threads), "--cache-prompt",
+                "--no-webui", "--log-disable");
+        Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        LlamaServerProcess server = new LlamaServerProcess(process, URI.create("http://127.0.0.1:" + port));
+        server.awaitHealthy(Duration.ofMinutes(2));
+        return server;
+    }
+
+    private void awaitHealthy(Duration timeout) throws InterruptedException, IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IOException("llama-server exited with " + process.exitValue() + " before it served");
+            }
+            try {
+                HttpResponse<Void> health = http.send(HttpRequest.newBuilder(base.resolve("/health"))
+                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
+                if (health.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(200);
+        }
+        close();
+        throw new IOException("llama-server did not become healthy within " + timeout);
+    }
+
+    /** Sends every prompt at once, streaming; returns each request's time to its first generated token in ms. */
+    List<Double> burst(List<int[]> prompts, int maxTokens) throws Exception {
+        try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<Double>> ttfts = new ArrayList<>();
+            for (int[] prompt : prompts) {
+                ttfts.add(clients.submit(() -> firstTokenMillis(prompt, maxTokens)));
+            }
+            List<Double> samples = new ArrayList<>();
+            for (Future<Double> f : ttfts) {
+                samples.add(f.get(10, TimeUnit.MINUTES));
+            }
+            return samples;
+        }
+    }
+
+    private double firstTokenMillis(int[] prompt, int maxTokens) throws IOException, InterruptedException {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("prompt", prompt);
+        body.put("n_predict", maxTokens);
+        body.put("temperature", 0);
+        body.put("ignore_eos", true);
+        body.put("cache_prompt", true);
+        body.put("stream", true);
+        body.put("return_tokens", true);
+        HttpRequest request = HttpRequest.newBuilder(base.resolve("/completion")).timeout(Duration.ofMinutes(10))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build();
+        long sent = System.nanoTime();
+        HttpResponse<java.io.InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        if (response.statusCode() != 200) {
+            throw new IOException("llama-server answered " + response.statusCode() + ": "
+                    + new String(response.body().readAllBytes(), StandardCharsets.UTF_8));
+        }
+        double first = -1;
+        try (BufferedReader lines = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+            for (String line; (line = lines.readLine()) != null; ) {
+                if (first < 0 && line.startsWith("data: ")) {
+                    JsonNode event = JSON.readTree(line.substring(6));
+                    if (event.path("tokens").size() > 0 || !event.path("content").asText().isEmpty()) {
+                        first = (System.nanoTime() - sent) / 1e6;
+                    }
+                }
+            }
+        }
+        if (first < 0) {
+            throw new IOException("llama-server streamed no token");
+        }
+        return first;
+    }
+
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+    }
+}

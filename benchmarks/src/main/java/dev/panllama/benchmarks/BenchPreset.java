@@ -7,7 +7,10 @@ import java.util.Locale;
  * A named benchmark configuration.
  *
  * @param name        what {@code --preset} calls it
- * @param threads     CPU threads for panllama and llama.cpp's tools alike; 0 = all cores
+ * @param threads     CPU threads for panllama and llama.cpp's tools alike; 0 = half the cores (at least one). Half,
+ *                    because ggml's threads meet at spinning OpenMP barriers: when every core computes, any other
+ *                    thread (panllama's output and reader threads, or another process) stalls a whole barrier, and
+ *                    on a busy machine the results measure that contention instead of either side's decode
  * @param repetitions runs of every measurement, interleaved with llama.cpp's; reports give medians
  * @param samples     single-stream runs within one repetition (llama-bench {@code -r}); their median is the
  *                    repetition's value, so one stall from elsewhere on the machine does not decide it
@@ -50,8 +53,8 @@ public record BenchPreset(String name, int threads, int repetitions, int samples
         return new BenchPreset(name, threads, count, samples, workloads);
     }
 
-    /** The thread count actually used: all cores when the preset says 0. */
+    /** The thread count actually used: half the cores when the preset says 0. */
     public int effectiveThreads() {
-        return threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        return threads > 0 ? threads : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
     }
 }

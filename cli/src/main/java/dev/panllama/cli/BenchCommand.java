@@ -33,7 +33,7 @@ final class BenchCommand {
         @Option(names = "--preset", defaultValue = "cpu-quick", description = "cpu-quick or cpu-full (default: ${DEFAULT-VALUE}).")
         String preset;
 
-        @Option(names = {"-t", "--threads"}, defaultValue = "0", description = "Threads for both sides (default: the preset's, else all cores).")
+        @Option(names = {"-t", "--threads"}, defaultValue = "0", description = "Threads for both sides (default: half the cores).")
         int threads;
 
         @Option(names = "--repetitions", defaultValue = "0", description = "Repetitions of each measurement (default: the preset's).")

@@ -3,7 +3,9 @@ module dev.panllama.benchmarks {
     requires dev.panllama.engine;
     requires com.fasterxml.jackson.databind;
     requires org.slf4j;
+    requires jmh.core;
 
     exports dev.panllama.benchmarks;
+    exports dev.panllama.benchmarks.ffm;
     opens dev.panllama.benchmarks to com.fasterxml.jackson.databind;
 }

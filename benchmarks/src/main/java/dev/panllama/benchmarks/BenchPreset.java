@@ -18,8 +18,8 @@ import java.util.Locale;
  */
 public record BenchPreset(String name, int threads, int repetitions, int samples, List<Workload> workloads) {
 
-    /** Both models, short runs: about ten minutes on a 2-core machine. */
-    public static final BenchPreset CPU_QUICK = new BenchPreset("cpu-quick", 0, 3, 5, List.of(
+    /** Both models, short runs: under ten minutes on a 2-core machine. */
+    public static final BenchPreset CPU_QUICK = new BenchPreset("cpu-quick", 0, 5, 5, List.of(
             new Workload(BenchModels.STORIES_260K, 256, 32, 64, List.of(1, 4, 8, 16)),
             new Workload(BenchModels.LLAMA_3_2_1B_Q4_0, 32, 16, 16, List.of(1, 4, 8, 16))));
 

@@ -38,17 +38,36 @@ public final class PanllamaBench implements AutoCloseable {
     }
 
     /**
-     * An engine sized as llama.cpp's tools are for this workload: as many sequences as the widest run, one unified KV
-     * cache of {@link Workload#contextTokens()} cells, {@link Workload#batchTokens()} tokens per step.
+     * An engine configured as llama-bench's context is: one sequence, a KV cache just big enough for the one-token
+     * prompt and {@code tokens} outputs.
      */
-    public static PanllamaBench open(Path model, Workload w, int threads) {
+    public static PanllamaBench forSingleStream(Path model, int tokens, int threads) {
+        EngineArgs args = EngineArgs.builder().model(model).threads(threads)
+                .maxNumSeqs(1).maxModelLen(tokens + 2).kvCacheTokens(tokens + 2).build();
+        return start(args, bench -> bench.singleStreamDecode(tokens));
+    }
+
+    /**
+     * An engine configured as llama-batched-bench's context is for this workload: as many sequences as the widest
+     * run, one unified KV cache of {@link Workload#contextTokens()} cells, {@link Workload#batchTokens()} per step.
+     */
+    public static PanllamaBench forConcurrency(Path model, Workload w, int threads) {
         EngineArgs args = EngineArgs.builder().model(model).threads(threads)
                 .maxNumSeqs(w.maxStreams()).kvCacheTokens(w.contextTokens()).maxNumBatchedTokens(w.batchTokens())
-                .maxModelLen(Math.max(w.promptTokens() + w.generatedTokens(), w.singleStreamTokens() + 2))
+                .maxModelLen(w.promptTokens() + w.generatedTokens())
                 .build();
+        return start(args, bench -> bench.concurrentDecode(w.maxStreams(), w.promptTokens(), w.generatedTokens()));
+    }
+
+    /** A measurement to repeat while warming up. */
+    private interface Exercise {
+        void run(PanllamaBench bench) throws InterruptedException;
+    }
+
+    private static PanllamaBench start(EngineArgs args, Exercise warmUp) {
         PanllamaBench bench = new PanllamaBench(AsyncLLM.fromEngineArgs(args));
         try {
-            bench.warmUp(w);
+            bench.warmUp(warmUp);
         } catch (InterruptedException e) {
             bench.close();
             Thread.currentThread().interrupt();
@@ -63,13 +82,12 @@ public final class PanllamaBench implements AutoCloseable {
     /**
      * Takes the first-use costs out of the measurements, as llama-bench's warm-up run does for llama.cpp: graph
      * allocation and page faults of the weights, and here also the JIT, which compiles the per-token path only after
-     * some thousands of tokens. Decodes for at least {@link #WARM_UP_NANOS}, single and batched.
+     * some thousands of tokens. Repeats the engine's own measurement for at least {@link #WARM_UP_NANOS}.
      */
-    private void warmUp(Workload w) throws InterruptedException {
+    private void warmUp(Exercise exercise) throws InterruptedException {
         long start = System.nanoTime();
         do {
-            generate(prompt(1, 0), w.singleStreamTokens() + 1).finalOutput();
-            concurrentDecode(w.maxStreams(), w.promptTokens(), w.generatedTokens());
+            exercise.run(this);
         } while (System.nanoTime() - start < WARM_UP_NANOS);
     }
 

@@ -66,10 +66,13 @@ public final class SideBySide {
             modelFiles.put(w.model(), file.toString());
         }
         Map<Workload, Samples> samples = new LinkedHashMap<>();
-        Map<Workload, PanllamaBench> engines = new LinkedHashMap<>();
+        Map<Workload, PanllamaBench> single = new LinkedHashMap<>();
+        Map<Workload, PanllamaBench> concurrent = new LinkedHashMap<>();
         try {
             for (Workload w : preset.workloads()) {
-                engines.put(w, PanllamaBench.open(paths.get(w), w, threads));
+                progress.accept("model " + w.model() + ": starting and warming up panllama's engines");
+                single.put(w, PanllamaBench.forSingleStream(paths.get(w), w.singleStreamTokens(), threads));
+                concurrent.put(w, PanllamaBench.forConcurrency(paths.get(w), w, threads));
                 samples.put(w, new Samples(w));
             }
             for (int rep = 0; rep < preset.repetitions(); rep++) {
@@ -77,11 +80,13 @@ public final class SideBySide {
                 for (Workload w : preset.workloads()) {
                     progress.accept(String.format("repetition %d/%d, %s (%s first)", rep + 1, preset.repetitions(), w.model(),
                             panllamaFirst ? "panllama" : "llama.cpp"));
-                    measureOnce(w, paths.get(w), engines.get(w), tools, threads, panllamaFirst, samples.get(w));
+                    measureOnce(w, paths.get(w), single.get(w), concurrent.get(w), tools, threads, panllamaFirst,
+                            samples.get(w));
                 }
             }
         } finally {
-            engines.values().forEach(PanllamaBench::close);
+            single.values().forEach(PanllamaBench::close);
+            concurrent.values().forEach(PanllamaBench::close);
         }
         List<Comparison> comparisons = new ArrayList<>();
         samples.values().forEach(s -> comparisons.addAll(s.comparisons()));
@@ -92,17 +97,17 @@ public final class SideBySide {
         return report;
     }
 
-    private void measureOnce(Workload w, Path model, PanllamaBench engine, ReferenceTools tools, int threads,
-                             boolean panllamaFirst, Samples into) throws IOException, InterruptedException {
+    private void measureOnce(Workload w, Path model, PanllamaBench single, PanllamaBench concurrent, ReferenceTools tools,
+                             int threads, boolean panllamaFirst, Samples into) throws IOException, InterruptedException {
         for (int side = 0; side < 2; side++) {
             if ((side == 0) == panllamaFirst) {
                 List<Double> runs = new ArrayList<>();
                 for (int i = 0; i < preset.samples(); i++) {
-                    runs.add(engine.singleStreamDecode(w.singleStreamTokens()));
+                    runs.add(single.singleStreamDecode(w.singleStreamTokens()));
                 }
                 into.single.panllama.add(Comparison.median(runs));
                 for (int streams : w.concurrency()) {
-                    into.aggregate.get(streams).panllama.add(engine.concurrentDecode(streams, w.promptTokens(), w.generatedTokens()));
+                    into.aggregate.get(streams).panllama.add(concurrent.concurrentDecode(streams, w.promptTokens(), w.generatedTokens()));
                 }
             } else {
                 into.single.llamaCpp.add(tools.benchDecode(model, w.singleStreamTokens(), threads, preset.samples()));

@@ -29,12 +29,9 @@ public record Workload(String model, int singleStreamTokens, int promptTokens, i
         return concurrency.stream().mapToInt(Integer::intValue).max().orElseThrow();
     }
 
-    /**
-     * KV cells for every stream's prompt and output at once (and for the single stream's one-token prompt and
-     * outputs): llama-batched-bench's {@code -c} and panllama's KV size.
-     */
+    /** KV cells for every stream's prompt and output at once: llama-batched-bench's {@code -c} and panllama's KV size. */
     public int contextTokens() {
-        return Math.max(maxStreams() * (promptTokens + generatedTokens), singleStreamTokens + 2);
+        return maxStreams() * (promptTokens + generatedTokens);
     }
 
     /** Tokens per step: all prompts of the widest run fit in one step, as llama-batched-bench prefills them at once. */

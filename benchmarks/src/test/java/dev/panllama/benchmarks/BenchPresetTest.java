@@ -29,7 +29,6 @@ class BenchPresetTest {
         Workload w = new Workload("m", 256, 32, 64, List.of(1, 16));
         assertEquals(16 * (32 + 64), w.contextTokens());
         assertEquals(512, w.batchTokens());
-        assertEquals(300, new Workload("m", 298, 1, 3, List.of(1)).contextTokens());
         assertEquals(16 * 64, new Workload("m", 8, 64, 8, List.of(16)).batchTokens());
     }
 

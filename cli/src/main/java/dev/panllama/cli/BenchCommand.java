@@ -8,6 +8,7 @@ import dev.panllama.benchmarks.RepoLayout;
 import dev.panllama.benchmarks.SideBySide;
 import dev.panllama.benchmarks.SideBySideReport;
 import dev.panllama.benchmarks.Workload;
+import dev.panllama.benchmarks.ffm.FfmBoundaryRun;
 import dev.panllama.engine.models.ModelResolver;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,7 +21,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code panllama bench}: measure decode speed, alone or side by side with llama.cpp's own tools. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmark panllama, alone or against llama.cpp.",
-        subcommands = {BenchCommand.SideBySideRun.class, BenchCommand.Latency.class, BenchCommand.Throughput.class})
+        subcommands = {BenchCommand.SideBySideRun.class, BenchCommand.Latency.class, BenchCommand.Throughput.class,
+            BenchCommand.Ffm.class})
 final class BenchCommand {
 
     @Command(name = "side-by-side", mixinStandardHelpOptions = true,
@@ -99,9 +101,8 @@ final class BenchCommand {
 
         @Override
         public Integer call() {
-            Workload w = new Workload(choice.model, tokens, 1, 3, List.of(1));
             List<Double> rates = new ArrayList<>();
-            try (PanllamaBench bench = PanllamaBench.open(choice.resolve(), w, choice.effectiveThreads())) {
+            try (PanllamaBench bench = PanllamaBench.forSingleStream(choice.resolve(), tokens, choice.effectiveThreads())) {
                 for (int i = 0; i < choice.repetitions; i++) {
                     rates.add(bench.singleStreamDecode(tokens));
                 }
@@ -133,7 +134,7 @@ final class BenchCommand {
         public Integer call() throws InterruptedException {
             Workload w = new Workload(choice.model, 2, promptTokens, generatedTokens, streams);
             var out = spec.commandLine().getOut();
-            try (PanllamaBench bench = PanllamaBench.open(choice.resolve(), w, choice.effectiveThreads())) {
+            try (PanllamaBench bench = PanllamaBench.forConcurrency(choice.resolve(), w, choice.effectiveThreads())) {
                 for (int n : w.concurrency()) {
                     List<Double> rates = new ArrayList<>();
                     for (int i = 0; i < choice.repetitions; i++) {
@@ -142,6 +143,30 @@ final class BenchCommand {
                     out.printf("%2d streams: %.1f tok/s aggregate (median of %s)%n", n, Comparison.median(rates), format(rates));
                 }
             }
+            return 0;
+        }
+    }
+
+    @Command(name = "ffm", mixinStandardHelpOptions = true,
+            description = "JMH micro-benchmarks of the FFM boundary (decode, sample, token_to_piece, batch writes, a bare"
+                    + " downcall) on stories260K; writes ffm-jmh.json and ffm.md.")
+    static final class Ffm implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = {"-t", "--threads"}, defaultValue = "1", description = "Decode threads (default: ${DEFAULT-VALUE}).")
+        int threads;
+
+        @Option(names = {"-o", "--output-dir"}, description = "Report directory (default: benchmarks/results/<date>-ffm).")
+        Path outputDir;
+
+        @Override
+        public Integer call() throws Exception {
+            Path dir = outputDir != null ? outputDir : RepoLayout.locate().resultsDir().resolve(
+                    java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd-HHmm").withZone(java.time.ZoneOffset.UTC)
+                            .format(java.time.Instant.now()) + "-ffm");
+            spec.commandLine().getOut().println(FfmBoundaryRun.run(dir, threads));
+            spec.commandLine().getOut().println("wrote " + dir.resolve("ffm-jmh.json") + " and " + dir.resolve("ffm.md"));
             return 0;
         }
     }

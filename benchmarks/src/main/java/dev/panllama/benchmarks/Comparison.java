@@ -1,0 +1,47 @@
+package dev.panllama.benchmarks;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * One measurement taken through panllama and through llama.cpp's tool, every repetition of each.
+ *
+ * @param model           benchmark model name
+ * @param metric          {@code single_stream_decode} or {@code aggregate_decode}
+ * @param streams         concurrent streams
+ * @param referenceTool   the llama.cpp tool it is compared with
+ * @param panllama        panllama's rates in tokens/s, in run order
+ * @param llamaCpp        the tool's rates in tokens/s, in run order
+ * @param panllamaMedian  median of {@code panllama}
+ * @param llamaCppMedian  median of {@code llamaCpp}
+ * @param ratio           panllamaMedian / llamaCppMedian
+ * @param target          the ratio panllama must reach; null when none is set
+ * @param meetsTarget     whether the ratio reaches the target; null when none is set
+ */
+public record Comparison(String model, String metric, int streams, String referenceTool, List<Double> panllama,
+                         List<Double> llamaCpp, double panllamaMedian, double llamaCppMedian, double ratio, Double target,
+                         Boolean meetsTarget) {
+
+    public static final String SINGLE_STREAM = "single_stream_decode";
+    public static final String AGGREGATE = "aggregate_decode";
+
+    public static Comparison of(String model, String metric, int streams, String tool, List<Double> panllama,
+                                List<Double> llamaCpp, Double target) {
+        double ours = median(panllama);
+        double theirs = median(llamaCpp);
+        double ratio = ours / theirs;
+        return new Comparison(model, metric, streams, tool, List.copyOf(panllama), List.copyOf(llamaCpp), ours, theirs,
+                ratio, target, target == null ? null : ratio >= target);
+    }
+
+    public static double median(List<Double> values) {
+        if (values.isEmpty()) {
+            throw new IllegalArgumentException("no values to take the median of");
+        }
+        List<Double> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        int mid = sorted.size() / 2;
+        return sorted.size() % 2 == 1 ? sorted.get(mid) : (sorted.get(mid - 1) + sorted.get(mid)) / 2;
+    }
+}

@@ -1,0 +1,62 @@
+package dev.panllama.benchmarks;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** What a report says about where it ran: the checkout's commit, the pinned llama.cpp, the CPU. */
+final class HostInfo {
+    private HostInfo() {}
+
+    static String commit(RepoLayout repo) {
+        String head = git(repo, "rev-parse", "--short=12", "HEAD");
+        if (head.isEmpty()) {
+            return "unknown";
+        }
+        return git(repo, "status", "--porcelain", "--untracked-files=no").isEmpty() ? head : head + "+dirty";
+    }
+
+    static String llamaCpp(RepoLayout repo) {
+        try {
+            List<String> lines = Files.readAllLines(repo.lockFile());
+            return lockValue(lines, "llama.version") + " (" + lockValue(lines, "llama.commit") + ")";
+        } catch (IOException e) {
+            return "unknown (" + e.getMessage() + ")";
+        }
+    }
+
+    static String host() {
+        String cpu = System.getProperty("os.arch");
+        Path cpuinfo = Path.of("/proc/cpuinfo");
+        try {
+            if (Files.isReadable(cpuinfo)) {
+                cpu = Files.readAllLines(cpuinfo).stream().filter(l -> l.startsWith("model name"))
+                        .map(l -> l.substring(l.indexOf(':') + 1).strip()).findFirst().orElse(cpu);
+            }
+        } catch (IOException e) {
+            // the architecture name is enough to say where it ran
+        }
+        return cpu + ", " + Runtime.getRuntime().availableProcessors() + " cores, " + System.getProperty("os.name");
+    }
+
+    private static String lockValue(List<String> lines, String key) {
+        return lines.stream().filter(l -> l.startsWith(key + "=")).map(l -> l.substring(key.length() + 1)).findFirst().orElse("?");
+    }
+
+    private static String git(RepoLayout repo, String... args) {
+        List<String> command = new java.util.ArrayList<>(List.of("git", "-C", repo.root().toString()));
+        command.addAll(List.of(args));
+        try {
+            Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            return p.waitFor() == 0 ? out : "";
+        } catch (IOException e) {
+            return "";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
+        }
+    }
+}

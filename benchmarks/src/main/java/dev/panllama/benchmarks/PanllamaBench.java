@@ -1,0 +1,155 @@
+package dev.panllama.benchmarks;
+
+import dev.panllama.engine.AsyncLLM;
+import dev.panllama.engine.EngineArgs;
+import dev.panllama.engine.Prompt;
+import dev.panllama.engine.RequestMetrics;
+import dev.panllama.engine.RequestOutput;
+import dev.panllama.engine.RequestStream;
+import dev.panllama.engine.SamplingParams;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Decode rates measured through panllama's public API only: requests go in through {@link AsyncLLM#generate}, greedy
+ * with {@code ignore_eos}, and the rates come from the engine's per-token timestamps in {@link RequestMetrics}, so
+ * prefill is excluded as llama.cpp's tools exclude it.
+ */
+public final class PanllamaBench implements AutoCloseable {
+    /** Ordinary English text; its tokens are repeated to make prompts of any length. */
+    private static final String PROMPT_TEXT = "Once upon a time, there was a little girl who liked to walk in the park "
+            + "with her dog. One day they found a big red ball under a tree, and they played until the sun went down.";
+
+    private static final long WARM_UP_NANOS = 3_000_000_000L;
+
+    private final AsyncLLM engine;
+    private final List<Integer> promptSource;
+    private final AtomicLong requestCounter = new AtomicLong();
+
+    private PanllamaBench(AsyncLLM engine) {
+        this.engine = engine;
+        this.promptSource = engine.getTokenizer().encode(PROMPT_TEXT, false);
+    }
+
+    /**
+     * An engine configured as llama-bench's context is: one sequence, a KV cache just big enough for the one-token
+     * prompt and {@code tokens} outputs.
+     */
+    public static PanllamaBench forSingleStream(Path model, int tokens, int threads) {
+        EngineArgs args = EngineArgs.builder().model(model).threads(threads)
+                .maxNumSeqs(1).maxModelLen(tokens + 2).kvCacheTokens(tokens + 2).build();
+        return start(args, bench -> bench.singleStreamDecode(tokens));
+    }
+
+    /**
+     * An engine configured as llama-batched-bench's context is for this workload: as many sequences as the widest
+     * run, one unified KV cache of {@link Workload#contextTokens()} cells, {@link Workload#batchTokens()} per step.
+     */
+    public static PanllamaBench forConcurrency(Path model, Workload w, int threads) {
+        EngineArgs args = EngineArgs.builder().model(model).threads(threads)
+                .maxNumSeqs(w.maxStreams()).kvCacheTokens(w.contextTokens()).maxNumBatchedTokens(w.batchTokens())
+                .maxModelLen(w.promptTokens() + w.generatedTokens())
+                .build();
+        return start(args, bench -> bench.concurrentDecode(w.maxStreams(), w.promptTokens(), w.generatedTokens()));
+    }
+
+    /** A measurement to repeat while warming up. */
+    private interface Exercise {
+        void run(PanllamaBench bench) throws InterruptedException;
+    }
+
+    private static PanllamaBench start(EngineArgs args, Exercise warmUp) {
+        PanllamaBench bench = new PanllamaBench(AsyncLLM.fromEngineArgs(args));
+        try {
+            bench.warmUp(warmUp);
+        } catch (InterruptedException e) {
+            bench.close();
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while warming up", e);
+        } catch (RuntimeException e) {
+            bench.close();
+            throw e;
+        }
+        return bench;
+    }
+
+    /**
+     * Takes the first-use costs out of the measurements, as llama-bench's warm-up run does for llama.cpp: graph
+     * allocation and page faults of the weights, and here also the JIT, which compiles the per-token path only after
+     * some thousands of tokens. Repeats the engine's own measurement for at least {@link #WARM_UP_NANOS}.
+     */
+    private void warmUp(Exercise exercise) throws InterruptedException {
+        long start = System.nanoTime();
+        do {
+            exercise.run(this);
+        } while (System.nanoTime() - start < WARM_UP_NANOS);
+    }
+
+    /** One stream's decode rate in tokens/s: {@code tokens} decode steps after a one-token prompt (llama-bench tg). */
+    public double singleStreamDecode(int tokens) {
+        RequestOutput last = generate(prompt(1, 0), tokens + 1).finalOutput();
+        RequestMetrics m = requireMetrics(last);
+        long nanos = m.lastTokenAtNanos() - m.firstTokenAtNanos();
+        return (m.numGenerationTokens() - 1) * 1e9 / nanos;
+    }
+
+    /**
+     * Aggregate generation rate of {@code streams} concurrent requests in tokens/s, each with its own prompt of
+     * {@code promptTokens} tokens and {@code generatedTokens} outputs (llama-batched-bench S_TG). Counted over the
+     * window in which every stream is decoding: from the last stream's first token to the first stream's last token.
+     */
+    public double concurrentDecode(int streams, int promptTokens, int generatedTokens) throws InterruptedException {
+        List<RequestStream> submitted = new ArrayList<>(streams);
+        for (int i = 0; i < streams; i++) {
+            submitted.add(generate(prompt(promptTokens, i * 7), generatedTokens));
+        }
+        List<Future<TokenTimeline>> timelines = new ArrayList<>(streams);
+        try (ExecutorService readers = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (RequestStream stream : submitted) {
+                timelines.add(readers.submit(() -> TokenTimeline.read(stream)));
+            }
+        }
+        List<TokenTimeline> read = new ArrayList<>(streams);
+        for (Future<TokenTimeline> f : timelines) {
+            try {
+                read.add(f.get());
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("a benchmark stream failed", e.getCause());
+            }
+        }
+        return TokenTimeline.aggregateRate(read);
+    }
+
+    private RequestStream generate(Prompt prompt, int maxTokens) {
+        SamplingParams params = SamplingParams.builder().temperature(0).ignoreEos(true).maxTokens(maxTokens).build();
+        return engine.generate(prompt, params, "bench-" + requestCounter.incrementAndGet());
+    }
+
+    /** {@code length} tokens of the sample text starting at {@code offset}, wrapping around: distinct per stream. */
+    private Prompt prompt(int length, int offset) {
+        int[] ids = new int[length];
+        for (int i = 0; i < length; i++) {
+            ids[i] = promptSource.get((offset + i) % promptSource.size());
+        }
+        return Prompt.tokens(ids);
+    }
+
+    static RequestMetrics requireMetrics(RequestOutput output) {
+        RequestMetrics m = output.metrics();
+        if (m == null || m.firstTokenAtNanos() == null || m.lastTokenAtNanos() == null || m.numGenerationTokens() < 2) {
+            throw new IllegalStateException("request " + output.requestId() + " carries no token timestamps: " + m);
+        }
+        return m;
+    }
+
+    @Override
+    public void close() {
+        engine.shutdown();
+    }
+}

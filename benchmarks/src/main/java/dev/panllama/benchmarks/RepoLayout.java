@@ -1,0 +1,63 @@
+package dev.panllama.benchmarks;
+
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Finds the panllama checkout the harness runs from: the reference tools are built by its
+ * {@code native-build/build-natives.sh}, and reports go under its {@code benchmarks/results}.
+ */
+public final class RepoLayout {
+    static final String BUILD_SCRIPT = "native-build/build-natives.sh";
+
+    private final Path root;
+
+    private RepoLayout(Path root) {
+        this.root = root;
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public Path buildScript() {
+        return root.resolve(BUILD_SCRIPT);
+    }
+
+    public Path lockFile() {
+        return root.resolve("native-build/llama.lock");
+    }
+
+    public Path resultsDir() {
+        return root.resolve("benchmarks/results");
+    }
+
+    /** The checkout above the working directory, else the one the harness's own classes were loaded from. */
+    public static RepoLayout locate() {
+        List<Path> starts = new ArrayList<>();
+        starts.add(Path.of("").toAbsolutePath());
+        codeLocation().ifPresent(starts::add);
+        for (Path start : starts) {
+            for (Path dir = start; dir != null; dir = dir.getParent()) {
+                if (Files.isRegularFile(dir.resolve(BUILD_SCRIPT))) {
+                    return new RepoLayout(dir);
+                }
+            }
+        }
+        throw new IllegalStateException("no panllama checkout (a directory with " + BUILD_SCRIPT + ") above " + starts
+                + "; run the benchmark from inside the repository");
+    }
+
+    private static Optional<Path> codeLocation() {
+        try {
+            var source = RepoLayout.class.getProtectionDomain().getCodeSource();
+            return source == null ? Optional.empty() : Optional.of(Path.of(source.getLocation().toURI()).toAbsolutePath());
+        } catch (URISyntaxException | SecurityException e) {
+            return Optional.empty();
+        }
+    }
+}

@@ -1,0 +1,153 @@
+package dev.panllama.benchmarks;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a preset through panllama and through llama.cpp's tools in one process, with the same threads and the same
+ * native build, alternating which side goes first in each repetition so that load from elsewhere on the machine
+ * falls on both sides alike; writes {@code report.json} and {@code report.md}.
+ */
+public final class SideBySide {
+    private static final Logger LOG = LoggerFactory.getLogger(SideBySide.class);
+    static final String JSON_FILE = "report.json";
+    static final String MARKDOWN_FILE = "report.md";
+
+    private final BenchPreset preset;
+    private final RepoLayout repo;
+    private final Consumer<String> progress;
+
+    public SideBySide(BenchPreset preset, RepoLayout repo, Consumer<String> progress) {
+        this.preset = preset;
+        this.repo = repo;
+        this.progress = progress;
+    }
+
+    /** {@code benchmarks/results/<date>-<preset>} of the checkout. */
+    public static Path defaultOutputDir(RepoLayout repo, BenchPreset preset) {
+        String date = DateTimeFormatter.ofPattern("yyyy-MM-dd-HHmm").withZone(ZoneOffset.UTC).format(Instant.now());
+        return repo.resultsDir().resolve(date + "-" + preset.name());
+    }
+
+    /** The ratio llama.cpp's own rate must be matched to, or null: targets are the project's published goals. */
+    static Double target(String model, String metric, int streams) {
+        if (metric.equals(Comparison.SINGLE_STREAM)) {
+            return model.equals(BenchModels.STORIES_260K) ? 0.85 : 0.95;
+        }
+        return streams == 8 ? 0.95 : null;
+    }
+
+    public SideBySideReport run(Path outputDir, String commandLine) throws IOException, InterruptedException {
+        long began = System.nanoTime();
+        String startedAt = DateTimeFormatter.ISO_INSTANT.format(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+        Files.createDirectories(outputDir);
+        ReferenceTools tools = ReferenceTools.ensureBuilt(repo, outputDir.resolve("llama-cpp-tools.log"));
+        int threads = preset.effectiveThreads();
+        Map<String, String> modelFiles = new LinkedHashMap<>();
+        Map<Workload, Path> paths = new LinkedHashMap<>();
+        for (Workload w : preset.workloads()) {
+            progress.accept("model " + w.model() + ": resolving (synthetic models are written once, then reused)");
+            Path file = BenchModels.resolve(w.model(), repo);
+            paths.put(w, file);
+            modelFiles.put(w.model(), file.toString());
+        }
+        Map<Workload, Samples> samples = new LinkedHashMap<>();
+        Map<Workload, PanllamaBench> single = new LinkedHashMap<>();
+        Map<Workload, PanllamaBench> concurrent = new LinkedHashMap<>();
+        try {
+            for (Workload w : preset.workloads()) {
+                progress.accept("model " + w.model() + ": starting and warming up panllama's engines");
+                single.put(w, PanllamaBench.forSingleStream(paths.get(w), w.singleStreamTokens(), threads));
+                concurrent.put(w, PanllamaBench.forConcurrency(paths.get(w), w, threads));
+                samples.put(w, new Samples(w));
+            }
+            for (int rep = 0; rep < preset.repetitions(); rep++) {
+                boolean panllamaFirst = rep % 2 == 0;
+                for (Workload w : preset.workloads()) {
+                    progress.accept(String.format("repetition %d/%d, %s (%s first)", rep + 1, preset.repetitions(), w.model(),
+                            panllamaFirst ? "panllama" : "llama.cpp"));
+                    measureOnce(w, paths.get(w), single.get(w), concurrent.get(w), tools, threads, panllamaFirst,
+                            samples.get(w));
+                }
+            }
+        } finally {
+            single.values().forEach(PanllamaBench::close);
+            concurrent.values().forEach(PanllamaBench::close);
+        }
+        List<Comparison> comparisons = new ArrayList<>();
+        samples.values().forEach(s -> comparisons.addAll(s.comparisons()));
+        SideBySideReport report = new SideBySideReport(preset.name(), startedAt, HostInfo.commit(repo), HostInfo.llamaCpp(repo),
+                HostInfo.host(), threads, preset.repetitions(), preset.samples(), commandLine, modelFiles, preset.workloads(), comparisons,
+                (System.nanoTime() - began) / 1e9);
+        write(report, outputDir);
+        return report;
+    }
+
+    private void measureOnce(Workload w, Path model, PanllamaBench single, PanllamaBench concurrent, ReferenceTools tools,
+                             int threads, boolean panllamaFirst, Samples into) throws IOException, InterruptedException {
+        for (int side = 0; side < 2; side++) {
+            if ((side == 0) == panllamaFirst) {
+                List<Double> runs = new ArrayList<>();
+                for (int i = 0; i < preset.samples(); i++) {
+                    runs.add(single.singleStreamDecode(w.singleStreamTokens()));
+                }
+                into.single.panllama.add(Comparison.median(runs));
+                for (int streams : w.concurrency()) {
+                    into.aggregate.get(streams).panllama.add(concurrent.concurrentDecode(streams, w.promptTokens(), w.generatedTokens()));
+                }
+            } else {
+                into.single.llamaCpp.add(tools.benchDecode(model, w.singleStreamTokens(), threads, preset.samples()));
+                tools.batchedDecode(model, w, threads).forEach((streams, rate) -> into.aggregate.get(streams).llamaCpp.add(rate));
+            }
+        }
+        LOG.info("{}: single stream panllama {} vs llama-bench {}", w.model(), into.single.panllama, into.single.llamaCpp);
+    }
+
+    static void write(SideBySideReport report, Path outputDir) throws IOException {
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(outputDir.resolve(JSON_FILE).toFile(), report);
+        Files.writeString(outputDir.resolve(MARKDOWN_FILE), report.markdown(), StandardCharsets.UTF_8);
+    }
+
+    /** Both sides' rates of one measurement, gathered over the repetitions. */
+    private record Pair(List<Double> panllama, List<Double> llamaCpp) {
+        Pair() {
+            this(new ArrayList<>(), new ArrayList<>());
+        }
+    }
+
+    /** A workload's pairs: single stream, and aggregate per stream count. */
+    private static final class Samples {
+        final Workload workload;
+        final Pair single = new Pair();
+        final Map<Integer, Pair> aggregate = new LinkedHashMap<>();
+
+        Samples(Workload workload) {
+            this.workload = workload;
+            workload.concurrency().forEach(n -> aggregate.put(n, new Pair()));
+        }
+
+        List<Comparison> comparisons() {
+            List<Comparison> list = new ArrayList<>();
+            String model = workload.model();
+            list.add(Comparison.of(model, Comparison.SINGLE_STREAM, 1, "llama-bench", single.panllama, single.llamaCpp,
+                    target(model, Comparison.SINGLE_STREAM, 1)));
+            aggregate.forEach((streams, pair) -> list.add(Comparison.of(model, Comparison.AGGREGATE, streams,
+                    "llama-batched-bench", pair.panllama, pair.llamaCpp, target(model, Comparison.AGGREGATE, streams))));
+            return list;
+        }
+    }
+}

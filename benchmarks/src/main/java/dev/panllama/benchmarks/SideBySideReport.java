@@ -1,0 +1,51 @@
+package dev.panllama.benchmarks;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything a side-by-side run measured and the conditions it ran under.
+ *
+ * @param preset       the preset's name
+ * @param startedAt    when the run began (UTC, ISO-8601)
+ * @param commit       the checkout's commit, "+dirty" when it had uncommitted changes
+ * @param llamaCpp     the pinned llama.cpp version and commit both sides were built from
+ * @param host         CPU model and core count
+ * @param threads      threads given to panllama and to every llama.cpp tool
+ * @param repetitions  runs of each measurement (interleaved: panllama, llama.cpp, llama.cpp, panllama, ...)
+ * @param samples      single-stream runs per repetition, of which the median counts
+ * @param command      the command line that produced the report
+ * @param models       model name to file
+ * @param workloads    what each model ran
+ * @param comparisons  the results
+ * @param wallSeconds  how long the whole run took
+ */
+public record SideBySideReport(String preset, String startedAt, String commit, String llamaCpp, String host, int threads,
+                               int repetitions, int samples, String command, Map<String, String> models, List<Workload> workloads,
+                               List<Comparison> comparisons, double wallSeconds) {
+
+    /** The ratio table: one row per comparison, the way the project's notes quote results. */
+    public String markdown() {
+        StringBuilder md = new StringBuilder();
+        md.append("# panllama vs llama.cpp: ").append(preset).append("\n\n");
+        md.append("- started: ").append(startedAt).append(" (").append(String.format("%.0f", wallSeconds)).append(" s)\n");
+        md.append("- panllama commit: ").append(commit).append("; llama.cpp: ").append(llamaCpp).append('\n');
+        md.append("- host: ").append(host).append("; threads: ").append(threads)
+                .append("; medians of ").append(repetitions).append(" interleaved repetitions (single stream: each the median of ")
+                .append(samples).append(" runs)\n");
+        md.append("- command: `").append(command).append("`\n\n");
+        md.append("| model | measurement | streams | panllama tok/s | llama.cpp tok/s | ratio | target | met |\n");
+        md.append("|---|---|---:|---:|---:|---:|---:|:---:|\n");
+        for (Comparison c : comparisons) {
+            md.append(String.format("| %s | %s (vs %s) | %d | %.1f | %.1f | %.3f | %s | %s |%n", c.model(),
+                    c.metric().equals(Comparison.SINGLE_STREAM) ? "single-stream decode" : "aggregate decode",
+                    c.referenceTool(), c.streams(), c.panllamaMedian(), c.llamaCppMedian(), c.ratio(),
+                    c.target() == null ? "" : String.format("≥ %.2f", c.target()),
+                    c.meetsTarget() == null ? "" : c.meetsTarget() ? "yes" : "**no**"));
+        }
+        md.append("\nDecode rates exclude prefill on both sides: panllama's from the engine's per-token timestamps of"
+                + " requests sent through AsyncLLM (greedy, ignore_eos), llama.cpp's from llama-bench tg and"
+                + " llama-batched-bench S_TG (unified KV cache, same context and batch size).\n");
+        return md.toString();
+    }
+}

@@ -1,0 +1,56 @@
+package dev.panllama.benchmarks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ComparisonTest {
+
+    @Test
+    void mediansAndRatioIgnoreOneOutlierPerSide() {
+        Comparison c = Comparison.of("m", Comparison.SINGLE_STREAM, 1, "llama-bench",
+                List.of(90.0, 10.0, 95.0), List.of(100.0, 100.0, 5.0), 0.85);
+        assertEquals(90.0, c.panllamaMedian());
+        assertEquals(100.0, c.llamaCppMedian());
+        assertEquals(0.9, c.ratio(), 1e-12);
+        assertTrue(c.meetsTarget());
+    }
+
+    @Test
+    void medianOfAnEvenCountIsTheMeanOfTheMiddleTwo() {
+        assertEquals(2.5, Comparison.median(List.of(4.0, 1.0, 3.0, 2.0)));
+        assertThrows(IllegalArgumentException.class, () -> Comparison.median(List.of()));
+    }
+
+    @Test
+    void noTargetMeansNoVerdict() {
+        Comparison c = Comparison.of("m", Comparison.AGGREGATE, 4, "llama-batched-bench", List.of(1.0), List.of(2.0), null);
+        assertNull(c.meetsTarget());
+    }
+
+    @Test
+    void targetsAreTheProjectGoals() {
+        assertEquals(0.85, SideBySide.target(BenchModels.STORIES_260K, Comparison.SINGLE_STREAM, 1));
+        assertEquals(0.95, SideBySide.target(BenchModels.LLAMA_3_2_1B_Q4_0, Comparison.SINGLE_STREAM, 1));
+        assertEquals(0.95, SideBySide.target(BenchModels.STORIES_260K, Comparison.AGGREGATE, 8));
+        assertNull(SideBySide.target(BenchModels.STORIES_260K, Comparison.AGGREGATE, 16));
+    }
+
+    @Test
+    void markdownHasOneRowPerComparisonAndFlagsMisses() {
+        Comparison met = Comparison.of("stories260K", Comparison.SINGLE_STREAM, 1, "llama-bench", List.of(9.0), List.of(10.0), 0.85);
+        Comparison missed = Comparison.of("stories260K", Comparison.AGGREGATE, 8, "llama-batched-bench", List.of(5.0), List.of(10.0), 0.95);
+        SideBySideReport report = new SideBySideReport("cpu-quick", "2026-01-01T00:00:00Z", "abc", "v0 (x)", "cpu", 2, 3, 5,
+                "panllama bench side-by-side", Map.of(), List.of(), List.of(met, missed), 1.0);
+        String md = report.markdown();
+        assertTrue(md.contains("| stories260K | single-stream decode (vs llama-bench) | 1 | 9.0 | 10.0 | 0.900 | ≥ 0.85 | yes |"), md);
+        assertTrue(md.contains("| 8 | 5.0 | 10.0 | 0.500 | ≥ 0.95 | **no** |"), md);
+        assertFalse(md.contains("null"), md);
+    }
+}

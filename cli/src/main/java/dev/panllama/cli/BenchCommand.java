@@ -1,0 +1,177 @@
+package dev.panllama.cli;
+
+import dev.panllama.benchmarks.BenchModels;
+import dev.panllama.benchmarks.BenchPreset;
+import dev.panllama.benchmarks.Comparison;
+import dev.panllama.benchmarks.PanllamaBench;
+import dev.panllama.benchmarks.RepoLayout;
+import dev.panllama.benchmarks.SideBySide;
+import dev.panllama.benchmarks.SideBySideReport;
+import dev.panllama.benchmarks.Workload;
+import dev.panllama.benchmarks.ffm.FfmBoundaryRun;
+import dev.panllama.engine.models.ModelResolver;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code panllama bench}: measure decode speed, alone or side by side with llama.cpp's own tools. */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmark panllama, alone or against llama.cpp.",
+        subcommands = {BenchCommand.SideBySideRun.class, BenchCommand.Latency.class, BenchCommand.Throughput.class,
+            BenchCommand.Ffm.class})
+final class BenchCommand {
+
+    @Command(name = "side-by-side", mixinStandardHelpOptions = true,
+            description = "Run a preset through panllama and llama.cpp's llama-bench / llama-batched-bench (same build, same"
+                    + " threads, interleaved repetitions); write report.json and report.md.")
+    static final class SideBySideRun implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--preset", defaultValue = "cpu-quick", description = "cpu-quick or cpu-full (default: ${DEFAULT-VALUE}).")
+        String preset;
+
+        @Option(names = {"-t", "--threads"}, defaultValue = "0", description = "Threads for both sides (default: half the cores).")
+        int threads;
+
+        @Option(names = "--repetitions", defaultValue = "0", description = "Repetitions of each measurement (default: the preset's).")
+        int repetitions;
+
+        @Option(names = {"-o", "--output-dir"}, description = "Report directory (default: benchmarks/results/<date>-<preset>).")
+        Path outputDir;
+
+        @Override
+        public Integer call() throws Exception {
+            BenchPreset chosen = BenchPreset.byName(preset);
+            if (threads > 0) {
+                chosen = chosen.withThreads(threads);
+            }
+            if (repetitions > 0) {
+                chosen = chosen.withRepetitions(repetitions);
+            }
+            RepoLayout repo = RepoLayout.locate();
+            Path dir = outputDir != null ? outputDir : SideBySide.defaultOutputDir(repo, chosen);
+            var err = spec.commandLine().getErr();
+            SideBySideReport report = new SideBySide(chosen, repo, line -> err.println("bench: " + line))
+                    .run(dir, "panllama " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+            var out = spec.commandLine().getOut();
+            out.println(report.markdown());
+            out.println("wrote " + dir.resolve("report.json") + " and " + dir.resolve("report.md"));
+            boolean allMet = report.comparisons().stream().allMatch(c -> c.meetsTarget() == null || c.meetsTarget());
+            return allMet ? 0 : 3;
+        }
+    }
+
+    /** Options of the panllama-only runs. */
+    static final class ModelChoice {
+        @Option(names = {"-m", "--model"}, defaultValue = BenchModels.STORIES_260K,
+                description = "stories260K, llama-3.2-1b-q4_0 (synthesized once into the cache) or a GGUF path (default: ${DEFAULT-VALUE}).")
+        String model;
+
+        @Option(names = {"-t", "--threads"}, defaultValue = "0", description = "CPU threads (default: all cores).")
+        int threads;
+
+        @Option(names = "--repetitions", defaultValue = "3", description = "Runs; the median is reported (default: ${DEFAULT-VALUE}).")
+        int repetitions;
+
+        Path resolve() {
+            return BenchModels.names().contains(model) ? BenchModels.resolve(model, RepoLayout.locate()) : ModelResolver.resolve(model);
+        }
+
+        int effectiveThreads() {
+            return threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        }
+    }
+
+    @Command(name = "latency", mixinStandardHelpOptions = true,
+            description = "Single-stream decode speed through AsyncLLM (tokens/s, prefill excluded).")
+    static final class Latency implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @picocli.CommandLine.Mixin
+        ModelChoice choice = new ModelChoice();
+
+        @Option(names = {"-n", "--tokens"}, defaultValue = "128", description = "Tokens to decode (default: ${DEFAULT-VALUE}).")
+        int tokens;
+
+        @Override
+        public Integer call() {
+            List<Double> rates = new ArrayList<>();
+            try (PanllamaBench bench = PanllamaBench.forSingleStream(choice.resolve(), tokens, choice.effectiveThreads())) {
+                for (int i = 0; i < choice.repetitions; i++) {
+                    rates.add(bench.singleStreamDecode(tokens));
+                }
+            }
+            spec.commandLine().getOut().printf("single-stream decode: %.1f tok/s (median of %s)%n", Comparison.median(rates), format(rates));
+            return 0;
+        }
+    }
+
+    @Command(name = "throughput", mixinStandardHelpOptions = true,
+            description = "Aggregate decode speed of concurrent streams through AsyncLLM (tokens/s, prefill excluded).")
+    static final class Throughput implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @picocli.CommandLine.Mixin
+        ModelChoice choice = new ModelChoice();
+
+        @Option(names = "--streams", split = ",", defaultValue = "1,4,8,16", description = "Concurrent streams (default: ${DEFAULT-VALUE}).")
+        List<Integer> streams;
+
+        @Option(names = "--prompt-tokens", defaultValue = "32", description = "Prompt length per stream (default: ${DEFAULT-VALUE}).")
+        int promptTokens;
+
+        @Option(names = "--generated-tokens", defaultValue = "64", description = "Tokens per stream (default: ${DEFAULT-VALUE}).")
+        int generatedTokens;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            Workload w = new Workload(choice.model, 2, promptTokens, generatedTokens, streams);
+            var out = spec.commandLine().getOut();
+            try (PanllamaBench bench = PanllamaBench.forConcurrency(choice.resolve(), w, choice.effectiveThreads())) {
+                for (int n : w.concurrency()) {
+                    List<Double> rates = new ArrayList<>();
+                    for (int i = 0; i < choice.repetitions; i++) {
+                        rates.add(bench.concurrentDecode(n, promptTokens, generatedTokens));
+                    }
+                    out.printf("%2d streams: %.1f tok/s aggregate (median of %s)%n", n, Comparison.median(rates), format(rates));
+                }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "ffm", mixinStandardHelpOptions = true,
+            description = "JMH micro-benchmarks of the FFM boundary (decode, sample, token_to_piece, batch writes, a bare"
+                    + " downcall) on stories260K; writes ffm-jmh.json and ffm.md.")
+    static final class Ffm implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = {"-t", "--threads"}, defaultValue = "1", description = "Decode threads (default: ${DEFAULT-VALUE}).")
+        int threads;
+
+        @Option(names = {"-o", "--output-dir"}, description = "Report directory (default: benchmarks/results/<date>-ffm).")
+        Path outputDir;
+
+        @Override
+        public Integer call() throws Exception {
+            Path dir = outputDir != null ? outputDir : RepoLayout.locate().resultsDir().resolve(
+                    java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd-HHmm").withZone(java.time.ZoneOffset.UTC)
+                            .format(java.time.Instant.now()) + "-ffm");
+            spec.commandLine().getOut().println(FfmBoundaryRun.run(dir, threads));
+            spec.commandLine().getOut().println("wrote " + dir.resolve("ffm-jmh.json") + " and " + dir.resolve("ffm.md"));
+            return 0;
+        }
+    }
+
+    private static String format(List<Double> values) {
+        return values.stream().map(v -> String.format("%.1f", v)).toList().toString();
+    }
+}

@@ -43,7 +43,9 @@ public final class PanllamaBench implements AutoCloseable {
      */
     public static PanllamaBench forSingleStream(Path model, int tokens, int threads) {
         EngineArgs args = EngineArgs.builder().model(model).threads(threads)
-                .maxNumSeqs(1).maxModelLen(tokens + 2).kvCacheTokens(tokens + 2).build();
+                .maxNumSeqs(1).maxModelLen(tokens + 2).kvCacheTokens(tokens + 2)
+                // llama-bench has no prefix cache: without one a single-sequence engine keeps a plain KV cache too
+                .enablePrefixCaching(false).build();
         return start(args, bench -> bench.singleStreamDecode(tokens));
     }
 

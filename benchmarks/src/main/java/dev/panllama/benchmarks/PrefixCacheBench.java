@@ -52,18 +52,10 @@ public final class PrefixCacheBench {
     /** One target's pooled time-to-first-token samples, and the wall time of its bursts. */
     public record Result(String target, double ttftP50Ms, double ttftP99Ms, double meanBurstSeconds, int samples) {}
 
-    public record Report(String date, Config config, Map<String, Object> host, List<Result> results,
+    public record Report(String date, Config config, Map<String, String> host, List<Result> results,
                          Map<String, Double> ratios) {}
 
     private PrefixCacheBench() {}
-
-    /** {@code PrefixCacheBench MODEL LLAMA_SERVER OUT_DIR [threads] [repetitions]}: the default workload. */
-    public static void main(String[] args) throws Exception {
-        int threads = args.length > 3 ? Integer.parseInt(args[3]) : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
-        int repetitions = args.length > 4 ? Integer.parseInt(args[4]) : 3;
-        Config config = new Config(Path.of(args[0]), 32, 400, 16, 16, 8, 8192, threads, repetitions);
-        write(run(config, Path.of(args[1])), Path.of(args[2]));
-    }
 
     public static Report run(Config config, Path llamaServer) throws Exception {
         Map<String, List<Double>> ttft = new LinkedHashMap<>();
@@ -96,10 +88,11 @@ public final class PrefixCacheBench {
         ratios.put("ttft_p50_cache_on_vs_off", results.get(0).ttftP50Ms() / results.get(1).ttftP50Ms());
         ratios.put("ttft_p50_cache_on_vs_llama_server", results.get(0).ttftP50Ms() / results.get(2).ttftP50Ms());
         ratios.put("ttft_p99_cache_on_vs_llama_server", results.get(0).ttftP99Ms() / results.get(2).ttftP99Ms());
-        Map<String, Object> host = new LinkedHashMap<>();
-        host.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
-        host.put("cores", Runtime.getRuntime().availableProcessors());
-        host.put("java", Runtime.version().toString());
+        RepoLayout repo = RepoLayout.locate();
+        Map<String, String> host = new LinkedHashMap<>();
+        host.put("host", HostInfo.host());
+        host.put("panllama", HostInfo.commit(repo));
+        host.put("llama.cpp", HostInfo.llamaCpp(repo));
         return new Report(LocalDate.now().toString(), config, host, results, ratios);
     }
 
@@ -175,7 +168,7 @@ public final class PrefixCacheBench {
         md.append("# Shared-prefix TTFT: panllama prefix caching vs caching off vs llama-server\n\n");
         md.append(String.format(Locale.ROOT, "%s, model `%s`, %d requests at once, %d-token shared prefix + %d-token"
                         + " unique suffix, %d tokens each, %d slots, %d KV cells, %d threads, %d bursts per target.%n%n",
-                report.date(), c.model().getFileName(), c.requests(), c.prefixTokens(), c.suffixTokens(), c.maxTokens(),
+                report.date() + " (" + String.join(", ", report.host().values()) + ")", c.model().getFileName(), c.requests(), c.prefixTokens(), c.suffixTokens(), c.maxTokens(),
                 c.slots(), c.kvTokens(), c.threads(), c.repetitions()));
         md.append("| target | TTFT p50 (ms) | TTFT p99 (ms) | burst (s) |\n|---|---:|---:|---:|\n");
         for (Result r : report.results()) {

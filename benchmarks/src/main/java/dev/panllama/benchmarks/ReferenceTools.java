@@ -39,7 +39,16 @@ public final class ReferenceTools {
      * @param logFile where the tools' diagnostic output is appended
      */
     public static ReferenceTools ensureBuilt(RepoLayout repo, Path logFile) throws IOException, InterruptedException {
-        List<String> command = List.of("bash", repo.buildScript().toString(), "--tools", String.join(",", TOOLS), "--print-dir");
+        return new ReferenceTools(build(repo, TOOLS), logFile);
+    }
+
+    /** One of llama.cpp's tools (llama-server, say), built into the cache if it is not there yet. */
+    public static Path ensureTool(RepoLayout repo, String tool) throws IOException, InterruptedException {
+        return build(repo, List.of(tool)).resolve(tool);
+    }
+
+    private static Path build(RepoLayout repo, List<String> tools) throws IOException, InterruptedException {
+        List<String> command = List.of("bash", repo.buildScript().toString(), "--tools", String.join(",", tools), "--print-dir");
         LOG.info("ensuring llama.cpp's reference tools: {}", String.join(" ", command));
         Process process = new ProcessBuilder(command).directory(repo.root().toFile())
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
@@ -49,12 +58,12 @@ public final class ReferenceTools {
         }
         Path variantDir = Path.of(out.lines().reduce((a, b) -> b).orElseThrow().strip());
         Path bin = variantDir.resolve("bin");
-        for (String tool : TOOLS) {
+        for (String tool : tools) {
             if (!Files.isExecutable(bin.resolve(tool))) {
                 throw new IllegalStateException(tool + " is missing from " + bin + " after " + String.join(" ", command));
             }
         }
-        return new ReferenceTools(bin, logFile);
+        return bin;
     }
 
     public Path binDir() {

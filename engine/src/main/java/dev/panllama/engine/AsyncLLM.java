@@ -88,10 +88,10 @@ public final class AsyncLLM implements AutoCloseable {
                 throw new InvalidRequestException("kv_cache_tokens", kvTokens, "the KV cache (" + kvTokens
                         + " tokens) must hold at least one request of max_model_len " + maxModelLen);
             }
-            // A unified cache is what sharing cells between sequences needs, but llama.cpp then checks every pair of
-            // its 256 possible sequences on each llama_decode (65,536 tests, ~10% of a small model's token): a
-            // single-sequence engine shares nothing and skips that.
-            boolean unifiedKv = args.maxNumSeqs() > 1;
+            // A unified cache is what sharing cells between sequences needs (n > 1 siblings, prefix caching), but
+            // llama.cpp then checks every pair of its 256 possible sequences on each llama_decode (65,536 tests, ~10%
+            // of a small model's token): a single-sequence engine without a prefix cache shares nothing and skips that.
+            boolean unifiedKv = args.maxNumSeqs() > 1 || args.enablePrefixCaching();
             ContextParams params = new ContextParams(kvTokens, args.maxNumBatchedTokens(),
                     Math.min(512, args.maxNumBatchedTokens()), args.maxNumSeqs(), args.threads(), 0, false,
                     args.flashAttention(), unifiedKv, args.kvCacheDtype());

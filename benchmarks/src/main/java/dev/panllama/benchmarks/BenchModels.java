@@ -20,13 +20,14 @@ public final class BenchModels {
 
     public static final String STORIES_260K = "stories260K";
     public static final String LLAMA_3_2_1B_Q4_0 = "llama-3.2-1b-q4_0";
+    public static final String LLAMA_3_1_8B_Q4_K_M = "llama-3.1-8b-q4_k_m";
     /** Synthetic weights are random; a fixed seed makes every machine measure the same file. */
     static final long SYNTHESIS_SEED = 0;
 
     private BenchModels() {}
 
     public static List<String> names() {
-        return List.of(STORIES_260K, LLAMA_3_2_1B_Q4_0);
+        return List.of(STORIES_260K, LLAMA_3_2_1B_Q4_0, LLAMA_3_1_8B_Q4_K_M);
     }
 
     /** The model's file, seeding or synthesizing it into the cache first when needed. */
@@ -34,6 +35,7 @@ public final class BenchModels {
         return switch (name) {
             case STORIES_260K -> stories260K(repo);
             case LLAMA_3_2_1B_Q4_0 -> synthetic(ModelPreset.LLAMA_3_2_1B, QuantType.Q4_0);
+            case LLAMA_3_1_8B_Q4_K_M -> synthetic(ModelPreset.LLAMA_3_1_8B, QuantType.Q4_K_M);
             default -> throw new IllegalArgumentException("unknown benchmark model '" + name + "'; known: " + names());
         };
     }

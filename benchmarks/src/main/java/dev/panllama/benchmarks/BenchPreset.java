@@ -14,19 +14,28 @@ import java.util.Locale;
  * @param repetitions runs of every measurement, interleaved with llama.cpp's; reports give medians
  * @param samples     single-stream runs within one repetition (llama-bench {@code -r}); their median is the
  *                    repetition's value, so one stall from elsewhere on the machine does not decide it
+ * @param gpu         every layer on the GPU and flash attention on, on both sides (llama.cpp's {@code -ngl 99 -fa on})
  * @param workloads   one per model
  */
-public record BenchPreset(String name, int threads, int repetitions, int samples, List<Workload> workloads) {
+public record BenchPreset(String name, int threads, int repetitions, int samples, boolean gpu, List<Workload> workloads) {
 
     /** Both models, short runs: under ten minutes on a 2-core machine. */
-    public static final BenchPreset CPU_QUICK = new BenchPreset("cpu-quick", 0, 5, 5, List.of(
+    public static final BenchPreset CPU_QUICK = new BenchPreset("cpu-quick", 0, 5, 5, false, List.of(
             new Workload(BenchModels.STORIES_260K, 256, 32, 64, List.of(1, 4, 8, 16)),
             new Workload(BenchModels.LLAMA_3_2_1B_Q4_0, 32, 16, 16, List.of(1, 4, 8, 16))));
 
     /** Longer runs and more repetitions, for a machine that has the time. */
-    public static final BenchPreset CPU_FULL = new BenchPreset("cpu-full", 0, 5, 5, List.of(
+    public static final BenchPreset CPU_FULL = new BenchPreset("cpu-full", 0, 5, 5, false, List.of(
             new Workload(BenchModels.STORIES_260K, 384, 128, 128, List.of(1, 4, 8, 16)),
             new Workload(BenchModels.LLAMA_3_2_1B_Q4_0, 128, 64, 64, List.of(1, 4, 8, 16))));
+
+    /**
+     * A CUDA (or Metal) build, a datacenter GPU: the synthetic 1B and 8B models fully offloaded, single-stream decode
+     * and aggregate decode at 1, 8, 32 and 64 streams. CPU threads only feed the GPU.
+     */
+    public static final BenchPreset GPU = new BenchPreset("gpu", 8, 3, 3, true, List.of(
+            new Workload(BenchModels.LLAMA_3_2_1B_Q4_0, 128, 128, 128, List.of(1, 8, 32, 64)),
+            new Workload(BenchModels.LLAMA_3_1_8B_Q4_K_M, 128, 128, 128, List.of(1, 8, 32, 64))));
 
     public BenchPreset {
         if (repetitions < 1 || samples < 1 || threads < 0) {
@@ -36,7 +45,7 @@ public record BenchPreset(String name, int threads, int repetitions, int samples
     }
 
     public static List<BenchPreset> all() {
-        return List.of(CPU_QUICK, CPU_FULL);
+        return List.of(CPU_QUICK, CPU_FULL, GPU);
     }
 
     public static BenchPreset byName(String name) {
@@ -46,11 +55,11 @@ public record BenchPreset(String name, int threads, int repetitions, int samples
     }
 
     public BenchPreset withThreads(int count) {
-        return new BenchPreset(name, count, repetitions, samples, workloads);
+        return new BenchPreset(name, count, repetitions, samples, gpu, workloads);
     }
 
     public BenchPreset withRepetitions(int count) {
-        return new BenchPreset(name, threads, count, samples, workloads);
+        return new BenchPreset(name, threads, count, samples, gpu, workloads);
     }
 
     /** The thread count actually used: half the cores when the preset says 0. */

@@ -41,8 +41,8 @@ public final class PanllamaBench implements AutoCloseable {
      * An engine configured as llama-bench's context is: one sequence, a KV cache just big enough for the one-token
      * prompt and {@code tokens} outputs.
      */
-    public static PanllamaBench forSingleStream(Path model, int tokens, int threads) {
-        EngineArgs args = EngineArgs.builder().model(model).threads(threads)
+    public static PanllamaBench forSingleStream(Path model, int tokens, int threads, boolean gpu) {
+        EngineArgs args = offload(EngineArgs.builder(), gpu).model(model).threads(threads)
                 .maxNumSeqs(1).maxModelLen(tokens + 2).kvCacheTokens(tokens + 2)
                 // llama-bench has no prefix cache: without one a single-sequence engine keeps a plain KV cache too
                 .enablePrefixCaching(false).build();
@@ -53,12 +53,18 @@ public final class PanllamaBench implements AutoCloseable {
      * An engine configured as llama-batched-bench's context is for this workload: as many sequences as the widest
      * run, one unified KV cache of {@link Workload#contextTokens()} cells, {@link Workload#batchTokens()} per step.
      */
-    public static PanllamaBench forConcurrency(Path model, Workload w, int threads) {
-        EngineArgs args = EngineArgs.builder().model(model).threads(threads)
+    public static PanllamaBench forConcurrency(Path model, Workload w, int threads, boolean gpu) {
+        EngineArgs args = offload(EngineArgs.builder(), gpu).model(model).threads(threads)
                 .maxNumSeqs(w.maxStreams()).kvCacheTokens(w.contextTokens()).maxNumBatchedTokens(w.batchTokens())
                 .maxModelLen(w.promptTokens() + w.generatedTokens())
                 .build();
         return start(args, bench -> bench.concurrentDecode(w.maxStreams(), w.promptTokens(), w.generatedTokens()));
+    }
+
+    /** On a GPU: every layer offloaded and flash attention on, as the reference tools are run there. */
+    private static EngineArgs.Builder offload(EngineArgs.Builder builder, boolean gpu) {
+        return gpu ? builder.nGpuLayers(-1).flashAttention(dev.panllama.engine.nativeapi.ContextParams.FlashAttention.ENABLED)
+                : builder;
     }
 
     /** A measurement to repeat while warming up. */

@@ -74,10 +74,12 @@ public final class ReferenceTools {
      * llama-bench's text generation rate in tokens/s, the median of its {@code samples} runs:
      * {@code -p 0 -n tokens -t threads -r samples -o json}.
      */
-    public double benchDecode(Path model, int tokens, int threads, int samples) throws IOException, InterruptedException {
-        List<String> command = List.of(binDir.resolve("llama-bench").toString(), "-m", model.toString(),
+    public double benchDecode(Path model, int tokens, int threads, int samples, boolean gpu)
+            throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(binDir.resolve("llama-bench").toString(), "-m", model.toString(),
                 "-p", "0", "-n", Integer.toString(tokens), "-t", Integer.toString(threads), "-r", Integer.toString(samples),
-                "-o", "json");
+                "-o", "json"));
+        command.addAll(offload(gpu));
         JsonNode results = JSON.readTree(run(command));
         for (JsonNode result : results) {
             if (result.path("n_prompt").asInt() == 0 && result.path("n_gen").asInt() == tokens) {
@@ -94,13 +96,15 @@ public final class ReferenceTools {
      * unified KV cache of {@link Workload#contextTokens()} cells and {@link Workload#batchTokens()} per batch, as
      * panllama's engine is configured.
      */
-    public Map<Integer, Double> batchedDecode(Path model, Workload w, int threads) throws IOException, InterruptedException {
+    public Map<Integer, Double> batchedDecode(Path model, Workload w, int threads, boolean gpu)
+            throws IOException, InterruptedException {
         String streams = w.concurrency().stream().map(String::valueOf).collect(Collectors.joining(","));
-        List<String> command = List.of(binDir.resolve("llama-batched-bench").toString(), "-m", model.toString(),
+        List<String> command = new ArrayList<>(List.of(binDir.resolve("llama-batched-bench").toString(), "-m", model.toString(),
                 "-c", Integer.toString(w.contextTokens()), "-b", Integer.toString(w.batchTokens()),
                 "-ub", Integer.toString(Math.min(512, w.batchTokens())), "-kvu",
                 "-npp", Integer.toString(w.promptTokens()), "-ntg", Integer.toString(w.generatedTokens()), "-npl", streams,
-                "-t", Integer.toString(threads), "--output-format", "jsonl");
+                "-t", Integer.toString(threads), "--output-format", "jsonl"));
+        command.addAll(offload(gpu));
         Map<Integer, Double> rates = new HashMap<>();
         for (String line : run(command).lines().toList()) {
             if (line.startsWith("{") && line.contains("\"speed_tg\"")) {
@@ -113,6 +117,11 @@ public final class ReferenceTools {
                     + w.concurrency() + " (see " + logFile + ")");
         }
         return rates;
+    }
+
+    /** Every layer on the GPU and flash attention on, as panllama's engine is configured for a GPU run. */
+    private static List<String> offload(boolean gpu) {
+        return gpu ? List.of("-ngl", "99", "-fa", "on") : List.of();
     }
 
     /** Runs a tool, its stderr appended to the log file, and returns its stdout. */

@@ -71,8 +71,8 @@ public final class SideBySide {
         try {
             for (Workload w : preset.workloads()) {
                 progress.accept("model " + w.model() + ": starting and warming up panllama's engines");
-                single.put(w, PanllamaBench.forSingleStream(paths.get(w), w.singleStreamTokens(), threads));
-                concurrent.put(w, PanllamaBench.forConcurrency(paths.get(w), w, threads));
+                single.put(w, PanllamaBench.forSingleStream(paths.get(w), w.singleStreamTokens(), threads, preset.gpu()));
+                concurrent.put(w, PanllamaBench.forConcurrency(paths.get(w), w, threads, preset.gpu()));
                 samples.put(w, new Samples(w));
             }
             for (int rep = 0; rep < preset.repetitions(); rep++) {
@@ -110,8 +110,8 @@ public final class SideBySide {
                     into.aggregate.get(streams).panllama.add(concurrent.concurrentDecode(streams, w.promptTokens(), w.generatedTokens()));
                 }
             } else {
-                into.single.llamaCpp.add(tools.benchDecode(model, w.singleStreamTokens(), threads, preset.samples()));
-                tools.batchedDecode(model, w, threads).forEach((streams, rate) -> into.aggregate.get(streams).llamaCpp.add(rate));
+                into.single.llamaCpp.add(tools.benchDecode(model, w.singleStreamTokens(), threads, preset.samples(), preset.gpu()));
+                tools.batchedDecode(model, w, threads, preset.gpu()).forEach((streams, rate) -> into.aggregate.get(streams).llamaCpp.add(rate));
             }
         }
         LOG.info("{}: single stream panllama {} vs llama-bench {}", w.model(), into.single.panllama, into.single.llamaCpp);

@@ -32,7 +32,7 @@ final class BenchCommand {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--preset", defaultValue = "cpu-quick", description = "cpu-quick or cpu-full (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--preset", defaultValue = "cpu-quick", description = "cpu-quick, cpu-full or gpu (default: ${DEFAULT-VALUE}).")
         String preset;
 
         @Option(names = {"-t", "--threads"}, defaultValue = "0", description = "Threads for both sides (default: half the cores).")
@@ -78,6 +78,9 @@ final class BenchCommand {
         @Option(names = "--repetitions", defaultValue = "3", description = "Runs; the median is reported (default: ${DEFAULT-VALUE}).")
         int repetitions;
 
+        @Option(names = "--gpu", description = "Offload every layer and turn flash attention on (a CUDA or Metal build).")
+        boolean gpu;
+
         Path resolve() {
             return BenchModels.names().contains(model) ? BenchModels.resolve(model, RepoLayout.locate()) : ModelResolver.resolve(model);
         }
@@ -102,7 +105,7 @@ final class BenchCommand {
         @Override
         public Integer call() {
             List<Double> rates = new ArrayList<>();
-            try (PanllamaBench bench = PanllamaBench.forSingleStream(choice.resolve(), tokens, choice.effectiveThreads())) {
+            try (PanllamaBench bench = PanllamaBench.forSingleStream(choice.resolve(), tokens, choice.effectiveThreads(), choice.gpu)) {
                 for (int i = 0; i < choice.repetitions; i++) {
                     rates.add(bench.singleStreamDecode(tokens));
                 }
@@ -134,7 +137,7 @@ final class BenchCommand {
         public Integer call() throws InterruptedException {
             Workload w = new Workload(choice.model, 2, promptTokens, generatedTokens, streams);
             var out = spec.commandLine().getOut();
-            try (PanllamaBench bench = PanllamaBench.forConcurrency(choice.resolve(), w, choice.effectiveThreads())) {
+            try (PanllamaBench bench = PanllamaBench.forConcurrency(choice.resolve(), w, choice.effectiveThreads(), choice.gpu)) {
                 for (int n : w.concurrency()) {
                     List<Double> rates = new ArrayList<>();
                     for (int i = 0; i < choice.repetitions; i++) {

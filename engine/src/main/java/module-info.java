@@ -4,8 +4,11 @@ module dev.panllama.engine {
     requires org.slf4j;
     requires java.net.http;
     requires jinjava;
+    requires com.google.protobuf;
+    requires com.fasterxml.jackson.databind;
 
     exports dev.panllama.engine;
+    exports dev.panllama.engine.convert;
     exports dev.panllama.engine.gguf;
     exports dev.panllama.engine.models;
     exports dev.panllama.engine.nativeapi;

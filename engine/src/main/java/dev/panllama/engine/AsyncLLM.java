@@ -1,5 +1,6 @@
 package dev.panllama.engine;
 
+import dev.panllama.engine.core.EncodeQueue;
 import dev.panllama.engine.core.EngineCoreClient;
 import dev.panllama.engine.core.EngineRequest;
 import dev.panllama.engine.core.EngineSnapshot;
@@ -10,6 +11,7 @@ import dev.panllama.engine.nativeapi.Context;
 import dev.panllama.engine.nativeapi.ContextParams;
 import dev.panllama.engine.nativeapi.Model;
 import dev.panllama.engine.nativeapi.ModelParams;
+import dev.panllama.engine.nativeapi.PoolingType;
 import dev.panllama.engine.output.OutputProcessor;
 import dev.panllama.engine.output.RequestOutputCollector;
 import java.security.SecureRandom;
@@ -42,6 +44,7 @@ public final class AsyncLLM implements AutoCloseable {
     private final AtomicLong arrivals = new AtomicLong();
     private final AtomicBoolean shutdown = new AtomicBoolean();
     private final Set<String> supportedTasks;
+    private final Encoder encoder;
 
     private AsyncLLM(EngineArgs args, Model model, Context context, int maxModelLen) {
         this.args = args;
@@ -49,8 +52,15 @@ public final class AsyncLLM implements AutoCloseable {
         String template = args.chatTemplate() != null ? args.chatTemplate() : ChatTemplate.of(model);
         this.tokenizer = new Tokenizer(model.vocab(), template);
         this.inputs = new InputProcessor(tokenizer, maxModelLen);
-        this.supportedTasks = model.hasDecoder() && !model.hasEncoder() ? Set.of("generate") : Set.of();
+        PoolingType pooling = model.declaredPooling();
+        this.supportedTasks = pooling != PoolingType.NONE ? poolingTasks(pooling)
+                : model.hasDecoder() && !model.hasEncoder() ? Set.of("generate") : Set.of();
+        EncodeQueue encodeQueue = null;
         InProcessClient inProcess = new InProcessClient(model, context, args, maxModelLen);
+        if (pooling != PoolingType.NONE) {
+            encodeQueue = new EncodeQueue(inProcess, context.microBatchSize(), context.maxSequences());
+        }
+        this.encoder = new Encoder(tokenizer, maxModelLen, supportedTasks, args.model().getFileName().toString(), encodeQueue);
         this.client = inProcess;
         this.outputs = new OutputProcessor(model.vocab(), client::abortRequests);
         inProcess.setOutputSink(outputs::enqueue);
@@ -72,7 +82,8 @@ public final class AsyncLLM implements AutoCloseable {
                 throw new InvalidRequestException("kv_cache_tokens", kvTokens, "the KV cache (" + kvTokens
                         + " tokens) must hold at least one request of max_model_len " + maxModelLen);
             }
-            ContextParams params = new ContextParams(kvTokens, args.maxNumBatchedTokens(),
+            ContextParams params = model.declaredPooling() != PoolingType.NONE ? poolingContext(args, kvTokens, maxModelLen)
+                    : new ContextParams(kvTokens, args.maxNumBatchedTokens(),
                     Math.min(512, args.maxNumBatchedTokens()), args.maxNumSeqs(), args.threads(), 0, false,
                     args.flashAttention(), true, args.kvCacheDtype());
             Context context = Context.create(model, params);
@@ -81,6 +92,47 @@ public final class AsyncLLM implements AutoCloseable {
             model.close();
             throw e;
         }
+    }
+
+    /**
+     * A context for a pooling model: embeddings on, the model's pooling, and one micro-batch as large as a batch
+     * (encoders must see each batch whole) and at least one prompt of max_model_len.
+     */
+    private static ContextParams poolingContext(EngineArgs args, int kvTokens, int maxModelLen) {
+        int batch = Math.max(args.maxNumBatchedTokens(), maxModelLen);
+        return new ContextParams(kvTokens, batch, batch, args.maxNumSeqs(), args.threads(), 0, true,
+                args.flashAttention(), true, args.kvCacheDtype());
+    }
+
+    private static Set<String> poolingTasks(PoolingType pooling) {
+        return pooling == PoolingType.RANK ? Set.of("score") : Set.of("embed");
+    }
+
+    /** Encodes with default options; see {@link #encode(Prompt, PoolingParams, String, GenerateOptions)}. */
+    public PoolingRequestStream encode(Prompt prompt, PoolingParams params, String requestId) {
+        return encode(prompt, params, requestId, GenerateOptions.defaults());
+    }
+
+    /**
+     * Submits a pooling request (vLLM's {@code encode}): the prompt's embedding, or a reranker's score. Requests
+     * are batched on the engine thread with whatever other pooling requests are waiting.
+     *
+     * @throws UnsupportedTaskException when the model cannot do the task (e.g. a generative model, or score on an
+     *                                  embedding model)
+     * @throws InvalidRequestException  for an empty prompt, one longer than the model's context without
+     *                                  truncate_prompt_tokens, or another invalid field
+     * @throws EngineDeadException      when the engine has died or was shut down
+     */
+    public PoolingRequestStream encode(Prompt prompt, PoolingParams params, String requestId, GenerateOptions options) {
+        checkHealth();
+        if (requestId == null || requestId.isEmpty()) {
+            throw new InvalidRequestException("request_id", requestId, "request_id must be a non-empty string");
+        }
+        options = options == null ? GenerateOptions.defaults() : options;
+        if (options.loraRequest() != null) {
+            throw new LoraNotEnabledException(options.loraRequest());
+        }
+        return encoder.encode(prompt, params == null ? PoolingParams.defaults() : params, requestId, options);
     }
 
     /** Generates from a prompt with default options; see {@link #generate(Prompt, SamplingParams, String, GenerateOptions)}. */
@@ -170,6 +222,7 @@ public final class AsyncLLM implements AutoCloseable {
     public void abort(Collection<String> requestIds) {
         List<String> internal = outputs.abort(requestIds, false);
         client.abortRequests(internal);
+        encoder.abort(requestIds);
     }
 
     public void abort(String... requestIds) {
@@ -180,7 +233,7 @@ public final class AsyncLLM implements AutoCloseable {
         return tokenizer;
     }
 
-    /** "generate" for decoder models; embedding tasks arrive with encode(). */
+    /** "generate" for generative models; "embed" for embedding models and "score" for rerankers (both via encode()). */
     public Set<String> getSupportedTasks() {
         return supportedTasks;
     }

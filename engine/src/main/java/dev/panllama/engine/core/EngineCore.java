@@ -76,6 +76,11 @@ public final class EngineCore {
         return deathCause;
     }
 
+    /** The context, for work that runs on this thread through a utility call (encoding). */
+    Context context() {
+        return context;
+    }
+
     boolean isAlive() {
         return thread.isAlive();
     }

@@ -21,6 +21,7 @@ public final class Context implements AutoCloseable {
     private final MemorySegment memory;
     private final int contextLength;
     private final int batchSize;
+    private final int microBatchSize;
     private final int maxSequences;
     private final int vocabSize;
     /** Batch indices that produced logits in the last successful decode: only those may be read or sampled. */
@@ -34,6 +35,7 @@ public final class Context implements AutoCloseable {
         this.memory = LlamaCpp.llama_get_memory(handle).reinterpret(arena, null);
         this.contextLength = LlamaCpp.llama_n_ctx(handle);
         this.batchSize = LlamaCpp.llama_n_batch(handle);
+        this.microBatchSize = LlamaCpp.llama_n_ubatch(handle);
         this.maxSequences = LlamaCpp.llama_n_seq_max(handle);
         this.vocabSize = model.vocab().tokenCount();
     }
@@ -101,6 +103,46 @@ public final class Context implements AutoCloseable {
         return maxSequences;
     }
 
+    /** Tokens one graph evaluation computes; a memory-less (encoder) model must fit a whole batch in it. */
+    public int microBatchSize() {
+        return microBatchSize;
+    }
+
+    /** False for memory-less encoders (BERT family): they keep no KV cache and run each batch whole. */
+    public boolean hasMemory() {
+        return memory.address() != 0;
+    }
+
+    /** The pooling this context applies: llama.cpp's {@code llama_pooling_type} value (0 = none). */
+    public PoolingType poolingType() {
+        return PoolingType.of(LlamaCpp.llama_pooling_type(handle));
+    }
+
+    /**
+     * The pooled output of a sequence from the last decode: its embedding ({@code n_embd_out} floats), or for
+     * {@link PoolingType#RANK} its classifier scores ({@code n_cls_out} floats).
+     *
+     * @throws IllegalStateException when the context pools nothing or the sequence was not in the last batch
+     */
+    public float[] sequenceEmbedding(int seq) {
+        checkSequence(seq);
+        PoolingType pooling = poolingType();
+        if (pooling == PoolingType.NONE) {
+            throw new IllegalStateException("this context pools nothing (pooling none): no per-sequence embedding");
+        }
+        if (lastBatchSize == 0) {
+            throw new IllegalStateException("no successful decode to read an embedding from");
+        }
+        MemorySegment row = LlamaCpp.llama_get_embeddings_seq(handle, seq);
+        if (row.equals(MemorySegment.NULL)) {
+            throw new IllegalStateException("no embedding for sequence " + seq + " in the last decode: "
+                    + orNoDetail(NativeLog.takeErrors()));
+        }
+        int width = pooling == PoolingType.RANK ? LlamaCpp.llama_model_n_cls_out(model.handle())
+                : LlamaCpp.llama_model_n_embd_out(model.handle());
+        return row.reinterpret((long) width * Float.BYTES).toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT);
+    }
+
     /**
      * Runs the model over a batch.
      *
@@ -136,6 +178,11 @@ public final class Context implements AutoCloseable {
         }
         if (n > batchSize) {
             throw new IllegalArgumentException("batch of " + n + " tokens exceeds the context's batch size " + batchSize);
+        }
+        if (!hasMemory() && n > microBatchSize) {
+            // llama.cpp asserts (and aborts the process) when an encoder's batch spans several micro-batches
+            throw new IllegalArgumentException("batch of " + n + " tokens exceeds the micro-batch size " + microBatchSize
+                    + ": this model encodes a batch in one micro-batch");
         }
         for (int i = 0; i < n; i++) {
             int token = batch.token(i);

@@ -184,6 +184,24 @@ public final class Model implements AutoCloseable {
         return LlamaCpp.llama_model_has_decoder(handle);
     }
 
+    /** The pooling the GGUF declares ({@code <arch>.pooling_type}); NONE when it declares none (generative models). */
+    public PoolingType declaredPooling() {
+        String value = metadata().get(architecture() + ".pooling_type");
+        if (value == null) {
+            return PoolingType.NONE;
+        }
+        try {
+            return PoolingType.of(Integer.parseInt(value.trim()));
+        } catch (IllegalArgumentException e) {
+            return PoolingType.NONE;
+        }
+    }
+
+    /** Classifier outputs (reranker scores) of a RANK-pooling model; 0 for other models. */
+    public int classifierOutputCount() {
+        return declaredPooling() == PoolingType.RANK ? LlamaCpp.llama_model_n_cls_out(handle) : 0;
+    }
+
     /** Every metadata key and value as llama.cpp renders them (arrays abbreviated). */
     public Map<String, String> metadata() {
         Map<String, String> meta = new LinkedHashMap<>();

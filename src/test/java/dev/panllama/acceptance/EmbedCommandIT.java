@@ -25,7 +25,7 @@ class EmbedCommandIT {
         CommandRun convert = CommandRun.of("model", "convert-onnx",
                 "--onnx", EmbeddingTestModels.onnx(Reference.ALL_MINILM_L6_V2).toString(),
                 "--tokenizer", EmbeddingTestModels.tokenizer(Reference.ALL_MINILM_L6_V2).toString(),
-                "--pooling", "mean", "-o", gguf.toString());
+                "--pooling", "mean", "--type", "f16", "-o", gguf.toString());
         assertEquals(0, convert.exitCode(), convert.err());
         assertTrue(convert.out().contains("bert"), convert.out());
 

@@ -90,12 +90,16 @@ final class ModelCommand {
         @Option(names = "--pooling", required = true, description = "mean or cls: how the model's card pools token states.")
         String pooling;
 
+        @Option(names = "--type", defaultValue = "F32", description = "F32 (as in the ONNX file), F16, Q8_0 (default: ${DEFAULT-VALUE}).")
+        String type;
+
         @Option(names = {"-o", "--output"}, required = true, description = "Where to write the GGUF file.")
         Path output;
 
         @Override
         public Integer call() {
-            BertOnnxConverter.Result result = BertOnnxConverter.convert(onnx, tokenizer, Pooling.parse(pooling), output);
+            BertOnnxConverter.Result result = BertOnnxConverter.convert(onnx, tokenizer, Pooling.parse(pooling), output,
+                    QuantType.byName(type));
             spec.commandLine().getOut().println(ModelInfo.read(result.output()).render());
             return 0;
         }

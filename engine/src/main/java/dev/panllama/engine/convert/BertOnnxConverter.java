@@ -1,5 +1,7 @@
 package dev.panllama.engine.convert;
 
+import dev.panllama.engine.models.QuantType;
+import dev.panllama.engine.models.Quantizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -12,7 +14,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Converts a BERT sentence-embedding model exported to ONNX (FP32, weights embedded) plus its Hugging Face
  * {@code tokenizer.json} into a GGUF file that llama.cpp runs as architecture {@code bert}: non-causal attention,
- * the given pooling, F32 weights. The output appears only when complete (written beside it, then renamed).
+ * the given pooling, F32 weights (or, through {@code llama_model_quantize}, F16 and the other {@link QuantType}s).
+ * The output appears only when complete (written beside it, then renamed).
  */
 public final class BertOnnxConverter {
     private static final Logger LOG = LoggerFactory.getLogger(BertOnnxConverter.class);
@@ -20,14 +23,21 @@ public final class BertOnnxConverter {
     private BertOnnxConverter() {}
 
     /** What was converted: the file and the shape read from the graph. */
-    public record Result(Path output, int layers, int embeddingLength, int headCount, int vocabSize, Pooling pooling) {}
+    public record Result(Path output, int layers, int embeddingLength, int headCount, int vocabSize, Pooling pooling,
+                         QuantType type) {}
+
+    /** Converts with F32 weights, as the ONNX file holds them. */
+    public static Result convert(Path onnx, Path tokenizerJson, Pooling pooling, Path output) {
+        return convert(onnx, tokenizerJson, pooling, output, QuantType.F32);
+    }
 
     /**
      * @throws ConversionException when the ONNX file is not a BERT encoder this converter knows, or the tokenizer is
      *                             not WordPiece; the message names the file and the problem
      */
-    public static Result convert(Path onnx, Path tokenizerJson, Pooling pooling, Path output) {
+    public static Result convert(Path onnx, Path tokenizerJson, Pooling pooling, Path output, QuantType type) {
         Objects.requireNonNull(pooling, "pooling");
+        Objects.requireNonNull(type, "type");
         checkReadable(onnx, "ONNX model");
         checkReadable(tokenizerJson, "tokenizer.json");
         Path target = output.toAbsolutePath().normalize();
@@ -59,29 +69,41 @@ public final class BertOnnxConverter {
         gguf.putUint32(arch + ".pooling_type", pooling.ggufValue());
         vocab.writeTo(gguf, hp.tokenTypeCount());
         tensors.tensors().values().forEach(gguf::addTensor);
-        write(gguf, target);
-        LOG.info("converted {} ({} layers, n_embd {}, {} heads, eps {}, pooling {}) to {}", onnx, hp.blockCount(),
-                hp.embeddingLength(), hp.headCount(), hp.layerNormEpsilon(), pooling, target);
-        return new Result(target, hp.blockCount(), hp.embeddingLength(), hp.headCount(), hp.vocabSize(), pooling);
+        write(gguf, target, type);
+        LOG.info("converted {} ({} layers, n_embd {}, {} heads, eps {}, pooling {}, {}) to {}", onnx, hp.blockCount(),
+                hp.embeddingLength(), hp.headCount(), hp.layerNormEpsilon(), pooling, type, target);
+        return new Result(target, hp.blockCount(), hp.embeddingLength(), hp.headCount(), hp.vocabSize(), pooling, type);
     }
 
-    private static void write(GgufWriter gguf, Path target) {
-        Path temp = null;
+    /** Writes F32 beside the target, quantizes that when asked, then renames the result into place. */
+    private static void write(GgufWriter gguf, Path target, QuantType type) {
+        Path f32 = null;
+        Path quantized = null;
         try {
             Files.createDirectories(target.getParent());
-            temp = Files.createTempFile(target.getParent(), "." + target.getFileName() + "-", ".part");
-            gguf.write(temp);
-            Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            temp = null;
+            f32 = Files.createTempFile(target.getParent(), "." + target.getFileName() + "-", ".f32.part");
+            gguf.write(f32);
+            Path result = f32;
+            if (type.quantized()) {
+                quantized = Files.createTempFile(target.getParent(), "." + target.getFileName() + "-", ".part");
+                Quantizer.quantize(f32, quantized, type);
+                result = quantized;
+            }
+            Files.move(result, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException("could not write " + target, e);
         } finally {
-            if (temp != null) {
-                try {
-                    Files.deleteIfExists(temp);
-                } catch (IOException ignored) {
-                    // the write's own failure is what the caller needs to see
-                }
+            deleteQuietly(f32);
+            deleteQuietly(quantized);
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        if (file != null) {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException ignored) {
+                // the conversion's own outcome is what the caller needs to see
             }
         }
     }

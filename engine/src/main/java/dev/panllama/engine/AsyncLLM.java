@@ -304,6 +304,11 @@ public final class AsyncLLM implements AutoCloseable {
         shutdown();
     }
 
+    /** Package-private test hook: how many decodes pooling requests have taken (fewer than requests when batched). */
+    long encodeBatchesRun() {
+        return encoder.batchesRun();
+    }
+
     /** Package-private test hook: the in-process client, to inject an engine failure. */
     EngineCoreClient engineCoreClient() {
         return client;

@@ -62,6 +62,11 @@ final class Encoder {
         return new PoolingRequestStream(requestId, output, () -> abort(entry));
     }
 
+    /** Decodes run for pooling requests so far (each may carry many prompts); 0 for a model that pools nothing. */
+    long batchesRun() {
+        return queue == null ? 0 : queue.batchesRun();
+    }
+
     private PoolingTask resolveTask(PoolingTask asked) {
         if (asked == null) {
             for (PoolingTask t : PoolingTask.values()) {

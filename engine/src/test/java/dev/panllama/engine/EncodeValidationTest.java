@@ -12,6 +12,7 @@ import dev.panllama.engine.testing.EmbeddingTestModels;
 import dev.panllama.engine.testing.EmbeddingTestModels.Reference;
 import dev.panllama.engine.testing.TestModels;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
@@ -25,7 +26,9 @@ class EncodeValidationTest {
 
     @BeforeAll
     static void start() {
-        llm = AsyncLLM.fromEngineArgs(EngineArgs.builder().model(EmbeddingTestModels.gguf(Reference.ALL_MINILM_L6_V2)).build());
+        // one thread: ggml's spinning workers slow down badly when the test machine's cores are oversubscribed
+        llm = AsyncLLM.fromEngineArgs(EngineArgs.builder().model(EmbeddingTestModels.gguf(Reference.ALL_MINILM_L6_V2))
+                .threads(1).build());
     }
 
     @AfterAll
@@ -114,6 +117,32 @@ class EncodeValidationTest {
         // an abort of an unknown or finished id is ignored
         llm.abort("ids", "never-submitted");
         assertStillServes();
+    }
+
+    @Test
+    void concurrentRequestsShareDecodesAndAQueuedOneCanBeAborted() {
+        long before = llm.encodeBatchesRun();
+        String longText = "token ".repeat(300);
+        List<PoolingRequestStream> streams = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            streams.add(llm.encode(Prompt.text(longText), PoolingParams.defaults(), "long-" + i));
+        }
+        List<PoolingRequestStream> short_ = new ArrayList<>();
+        for (int i = 0; i < 24; i++) {
+            short_.add(llm.encode(Prompt.text("short sentence " + i), PoolingParams.defaults(), "short-" + i));
+        }
+        // the last long prompt waits behind five 302-token decodes (two would not fit one 512-token micro-batch):
+        // aborting it now takes it out of the queue
+        llm.abort("long-5");
+        PoolingRequestOutput aborted = streams.getLast().get();
+        assertTrue(aborted.finished());
+        assertEquals(0, aborted.outputs().size(), "vLLM's rule: an aborted pooling request ends with an empty tensor");
+        for (int i = 0; i < 5; i++) {
+            assertEquals(384, streams.get(i).get().embedding().length);
+        }
+        short_.forEach(s -> assertEquals(384, s.get().embedding().length));
+        long decodes = llm.encodeBatchesRun() - before;
+        assertTrue(decodes < 5 + 24, "29 requests took " + decodes + " decodes: short prompts should share them");
     }
 
     @Test

@@ -125,14 +125,8 @@ public final class AsyncLLM implements AutoCloseable {
      */
     public PoolingRequestStream encode(Prompt prompt, PoolingParams params, String requestId, GenerateOptions options) {
         checkHealth();
-        if (requestId == null || requestId.isEmpty()) {
-            throw new InvalidRequestException("request_id", requestId, "request_id must be a non-empty string");
-        }
-        options = options == null ? GenerateOptions.defaults() : options;
-        if (options.loraRequest() != null) {
-            throw new LoraNotEnabledException(options.loraRequest());
-        }
-        return encoder.encode(prompt, params == null ? PoolingParams.defaults() : params, requestId, options);
+        return encoder.encode(prompt, params == null ? PoolingParams.defaults() : params, requestId,
+                options == null ? GenerateOptions.defaults() : options);
     }
 
     /** Generates from a prompt with default options; see {@link #generate(Prompt, SamplingParams, String, GenerateOptions)}. */

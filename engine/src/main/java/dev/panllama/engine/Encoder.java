@@ -38,6 +38,11 @@ final class Encoder {
     }
 
     PoolingRequestStream encode(Prompt prompt, PoolingParams params, String requestId, GenerateOptions options) {
+        if (requestId == null || requestId.isEmpty()) {
+            throw new InvalidRequestException("request_id", requestId, "request_id must be a non-empty string");
+        } else if (options.loraRequest() != null) {
+            throw new LoraNotEnabledException(options.loraRequest());
+        }
         PoolingTask task = resolveTask(params.task());
         int[] tokens = tokenize(prompt, options);
         tokens = truncate(tokens, params.truncatePromptTokens(), options);

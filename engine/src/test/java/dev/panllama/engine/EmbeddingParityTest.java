@@ -72,7 +72,8 @@ class EmbeddingParityTest {
 
     /** Submits every sentence at once, so the engine batches them, then collects the outputs in order. */
     private static List<float[]> embedAll(Reference model, List<String> sentences) {
-        EngineArgs args = EngineArgs.builder().model(EmbeddingTestModels.gguf(model)).maxNumSeqs(32).build();
+        // one thread: ggml's spinning workers slow down badly when the test machine's cores are oversubscribed
+        EngineArgs args = EngineArgs.builder().model(EmbeddingTestModels.gguf(model)).maxNumSeqs(32).threads(1).build();
         try (AsyncLLM llm = AsyncLLM.fromEngineArgs(args)) {
             assertEquals(Set.of("embed"), llm.getSupportedTasks());
             List<PoolingRequestStream> streams = new ArrayList<>();

@@ -9,6 +9,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Maps the initializers of a Hugging Face BERT graph exported to ONNX onto llama.cpp's {@code bert} tensor names.
@@ -18,6 +20,7 @@ import java.util.regex.Pattern;
  * [out, in] layout GGML's matrix product expects.
  */
 final class BertTensorMap {
+    private static final Logger LOG = LoggerFactory.getLogger(BertTensorMap.class);
     private static final Pattern LAYER = Pattern.compile("encoder\\.layer\\.(\\d+)\\.(.+)\\.(weight|bias)");
     private static final Map<String, String> GLOBAL = Map.of(
             "embeddings.word_embeddings.weight", "token_embd.weight",
@@ -72,7 +75,7 @@ final class BertTensorMap {
             map.byName.put(ggufName, toGguf(ggufName, t, transpose));
         }
         if (!unmapped.isEmpty()) {
-            org.slf4j.LoggerFactory.getLogger(BertTensorMap.class).debug("initializers left out: {}", unmapped);
+            LOG.debug("initializers left out: {}", unmapped);
         }
         map.checkComplete();
         return map;

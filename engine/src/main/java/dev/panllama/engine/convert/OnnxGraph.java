@@ -6,8 +6,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,22 +47,32 @@ public record OnnxGraph(List<Node> nodes, Map<String, Tensor> initializers) {
         }
     }
 
+    /** Reads a model file through a memory map, so nested messages are parsed in place rather than copied. */
     public static OnnxGraph read(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            return read(in);
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            if (channel.size() > Integer.MAX_VALUE) {
+                throw new IOException("larger than 2 GiB: ONNX keeps such weights in external data files, which this reader does not follow");
+            }
+            return read(CodedInputStream.newInstance(channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size())));
         }
     }
 
     public static OnnxGraph read(InputStream in) throws IOException {
-        CodedInputStream model = CodedInputStream.newInstance(in);
+        return read(CodedInputStream.newInstance(in));
+    }
+
+    private static OnnxGraph read(CodedInputStream model) throws IOException {
         model.setSizeLimit(Integer.MAX_VALUE);
+        model.enableAliasing(true); // raw tensor data is read as views of the mapped file, not copies
         List<Node> nodes = new ArrayList<>();
         Map<String, Tensor> initializers = new LinkedHashMap<>();
         boolean sawGraph = false;
         for (int tag = model.readTag(); tag != 0; tag = model.readTag()) {
             if (WireFormat.getTagFieldNumber(tag) == 7) {
                 sawGraph = true;
-                readGraph(model.readBytes().newCodedInput(), nodes, initializers);
+                int limit = model.pushLimit(model.readRawVarint32());
+                readGraph(model, nodes, initializers);
+                model.popLimit(limit);
             } else {
                 model.skipField(tag);
             }
@@ -73,17 +84,28 @@ public record OnnxGraph(List<Node> nodes, Map<String, Tensor> initializers) {
     }
 
     private static void readGraph(CodedInputStream graph, List<Node> nodes, Map<String, Tensor> initializers) throws IOException {
-        graph.setSizeLimit(Integer.MAX_VALUE);
         for (int tag = graph.readTag(); tag != 0; tag = graph.readTag()) {
             switch (WireFormat.getTagFieldNumber(tag)) {
-                case 1 -> nodes.add(readNode(graph.readBytes().newCodedInput()));
+                case 1 -> nodes.add(nested(graph, OnnxGraph::readNode));
                 case 5 -> {
-                    Tensor t = readTensor(graph.readBytes().newCodedInput());
+                    Tensor t = nested(graph, OnnxGraph::readTensor);
                     initializers.put(t.name(), t);
                 }
                 default -> graph.skipField(tag);
             }
         }
+    }
+
+    private interface Parser<T> {
+        T parse(CodedInputStream in) throws IOException;
+    }
+
+    /** Parses a length-delimited submessage in place: the stream is limited to it, then restored. */
+    private static <T> T nested(CodedInputStream in, Parser<T> parser) throws IOException {
+        int limit = in.pushLimit(in.readRawVarint32());
+        T value = parser.parse(in);
+        in.popLimit(limit);
+        return value;
     }
 
     private static Node readNode(CodedInputStream node) throws IOException {
@@ -98,14 +120,14 @@ public record OnnxGraph(List<Node> nodes, Map<String, Tensor> initializers) {
                 case 2 -> outputs.add(node.readString());
                 case 3 -> name = node.readString();
                 case 4 -> opType = node.readString();
-                case 5 -> readAttribute(node.readBytes().newCodedInput(), attributes);
+                case 5 -> nested(node, in -> readAttribute(in, attributes));
                 default -> node.skipField(tag);
             }
         }
         return new Node(name, opType, List.copyOf(inputs), List.copyOf(outputs), attributes);
     }
 
-    private static void readAttribute(CodedInputStream attribute, Map<String, Object> into) throws IOException {
+    private static Void readAttribute(CodedInputStream attribute, Map<String, Object> into) throws IOException {
         String name = null;
         Object value = null;
         for (int tag = attribute.readTag(); tag != 0; tag = attribute.readTag()) {
@@ -113,21 +135,21 @@ public record OnnxGraph(List<Node> nodes, Map<String, Tensor> initializers) {
                 case 1 -> name = attribute.readString();
                 case 2 -> value = attribute.readFloat();
                 case 3 -> value = attribute.readInt64();
-                case 5 -> value = readTensor(attribute.readBytes().newCodedInput());
+                case 5 -> value = nested(attribute, OnnxGraph::readTensor);
                 default -> attribute.skipField(tag);
             }
         }
         if (name != null && value != null) {
             into.put(name, value);
         }
+        return null;
     }
 
     private static Tensor readTensor(CodedInputStream tensor) throws IOException {
-        tensor.setSizeLimit(Integer.MAX_VALUE);
         List<Long> dims = new ArrayList<>();
         int dataType = 0;
         String name = "";
-        byte[] raw = null;
+        ByteBuffer raw = null;
         List<Float> floats = new ArrayList<>();
         List<Long> longs = new ArrayList<>();
         boolean external = false;
@@ -141,7 +163,7 @@ public record OnnxGraph(List<Node> nodes, Map<String, Tensor> initializers) {
                 case 5 -> readPackedOrSingle(tensor, packed, () -> longs.add((long) tensor.readInt32()));
                 case 7 -> readPackedOrSingle(tensor, packed, () -> longs.add(tensor.readInt64()));
                 case 8 -> name = tensor.readString();
-                case 9 -> raw = tensor.readByteArray();
+                case 9 -> raw = tensor.readByteBuffer();
                 case 14 -> external = tensor.readInt32() == EXTERNAL;
                 default -> tensor.skipField(tag);
             }
@@ -177,15 +199,15 @@ public record OnnxGraph(List<Node> nodes, Map<String, Tensor> initializers) {
         in.popLimit(limit);
     }
 
-    private static float[] floatsOf(byte[] raw) {
-        float[] out = new float[raw.length / Float.BYTES];
-        ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
+    private static float[] floatsOf(ByteBuffer raw) {
+        float[] out = new float[raw.remaining() / Float.BYTES];
+        raw.slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
         return out;
     }
 
-    private static long[] integersOf(byte[] raw, int width) {
-        ByteBuffer buffer = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
-        long[] out = new long[raw.length / width];
+    private static long[] integersOf(ByteBuffer raw, int width) {
+        ByteBuffer buffer = raw.slice().order(ByteOrder.LITTLE_ENDIAN);
+        long[] out = new long[buffer.remaining() / width];
         for (int i = 0; i < out.length; i++) {
             out[i] = width == 8 ? buffer.getLong() : buffer.getInt();
         }

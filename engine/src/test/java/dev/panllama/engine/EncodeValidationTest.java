@@ -146,6 +146,21 @@ class EncodeValidationTest {
     }
 
     @Test
+    void encodeAfterShutdownIsEngineDead() {
+        AsyncLLM other = AsyncLLM.fromEngineArgs(EngineArgs.builder().model(EmbeddingTestModels.gguf(Reference.ALL_MINILM_L6_V2))
+                .threads(1).build());
+        PoolingRequestStream before = other.encode(Prompt.text("submitted before shutdown"), PoolingParams.defaults(), "before");
+        other.shutdown();
+        try {
+            assertEquals(384, before.get().embedding().length, "a queued request is encoded before the engine stops");
+        } catch (EngineDeadException e) {
+            // or, if its batch had not started when the engine stopped, it ends with the engine's error
+        }
+        assertThrows(EngineDeadException.class, () -> other.encode(Prompt.text("too late"), PoolingParams.defaults(), "late"));
+        assertStillServes();
+    }
+
+    @Test
     void converterRejectsFilesThatAreNotBertOnnx(@TempDir Path dir) {
         Path tokenizer = EmbeddingTestModels.tokenizer(Reference.ALL_MINILM_L6_V2);
         ConversionException notOnnx = assertThrows(ConversionException.class,

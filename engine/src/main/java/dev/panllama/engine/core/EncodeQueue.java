@@ -1,5 +1,6 @@
 package dev.panllama.engine.core;
 
+import dev.panllama.engine.EngineDeadException;
 import dev.panllama.engine.nativeapi.Batch;
 import dev.panllama.engine.nativeapi.Context;
 import java.util.ArrayList;
@@ -78,9 +79,11 @@ public final class EncodeQueue {
         }
     }
 
+    /** The engine thread is gone (shut down or died) with jobs still queued: they can never run. */
     private void failPending(Throwable error) {
         for (Job job = pending.poll(); job != null; job = pending.poll()) {
-            job.result().completeExceptionally(error);
+            job.result().completeExceptionally(new EngineDeadException("the engine stopped before this request was encoded: "
+                    + error.getMessage(), error));
         }
     }
 

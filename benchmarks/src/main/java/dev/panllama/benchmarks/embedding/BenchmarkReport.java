@@ -24,6 +24,7 @@ final class BenchmarkReport {
         report.put("sentences", settings.sentences());
         report.put("rounds", settings.rounds());
         report.put("max_num_batched_tokens", settings.maxBatchedTokens());
+        report.put("panllama_weight_type", settings.type().name());
         report.put("cpu", cpuName());
         report.put("available_processors", Runtime.getRuntime().availableProcessors());
         report.put("java", Runtime.version().toString());
@@ -44,7 +45,7 @@ final class BenchmarkReport {
         StringBuilder md = new StringBuilder();
         md.append("# Sentence embedding throughput\n\n")
                 .append("panllama `encode` (GGUF converted from the ONNX file) vs LangChain4j's ONNX Runtime model; ")
-                .append(settings.threads()).append(" threads, ").append(settings.sentences()).append(" sentences, best of ")
+                .append(settings.threads()).append(" threads, panllama weights ").append(settings.type()).append(" (ONNX: FP32), ").append(settings.sentences()).append(" sentences, best of ")
                 .append(settings.rounds()).append(" rounds, max_num_batched_tokens ").append(settings.maxBatchedTokens())
                 .append(", CPU ").append(cpuName()).append(" (").append(Runtime.getRuntime().availableProcessors())
                 .append(" processors; load average before ").append(loadBefore).append(", after ").append(loadAfter)

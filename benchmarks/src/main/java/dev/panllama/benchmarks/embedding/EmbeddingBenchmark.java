@@ -10,6 +10,10 @@ import dev.panllama.engine.Prompt;
 import dev.panllama.engine.testing.EmbeddingTestModels;
 import dev.panllama.engine.testing.EmbeddingTestModels.Reference;
 import dev.panllama.engine.testing.SentenceCorpus;
+import dev.panllama.engine.convert.BertOnnxConverter;
+import dev.panllama.engine.models.QuantType;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,19 +30,20 @@ import java.util.function.Consumer;
  * configuration is warmed up, then timed over the whole corpus several times; the best round counts.
  *
  * <p>Arguments: {@code --threads N} (default: all processors), {@code --sentences N} (256), {@code --rounds N} (3),
- * {@code --batches 1,16,64}, {@code --max-num-batched-tokens N} (1024), {@code --out DIR}
- * (target/embedding-benchmark).
+ * {@code --batches 1,16,64}, {@code --max-num-batched-tokens N} (1024), {@code --type F32|F16|Q8_0} (F32: panllama's
+ * weight type; LangChain4j always runs the FP32 ONNX file), {@code --out DIR} (target/embedding-benchmark).
  */
 public final class EmbeddingBenchmark {
     private EmbeddingBenchmark() {}
 
-    record Settings(int threads, int sentences, int rounds, List<Integer> batches, int maxBatchedTokens, Path out) {
+    record Settings(int threads, int sentences, int rounds, List<Integer> batches, int maxBatchedTokens, QuantType type, Path out) {
         static Settings parse(String[] args) {
             int threads = Runtime.getRuntime().availableProcessors();
             int sentences = 256;
             int rounds = 3;
             List<Integer> batches = List.of(1, 16, 64);
             int tokens = 1024;
+            QuantType type = QuantType.F32;
             Path out = Path.of("target", "embedding-benchmark");
             for (int i = 0; i < args.length; i += 2) {
                 String value = i + 1 < args.length ? args[i + 1] : "";
@@ -48,12 +53,13 @@ public final class EmbeddingBenchmark {
                     case "--rounds" -> rounds = Integer.parseInt(value);
                     case "--batches" -> batches = java.util.Arrays.stream(value.split(",")).map(String::trim).map(Integer::valueOf).toList();
                     case "--max-num-batched-tokens" -> tokens = Integer.parseInt(value);
+                    case "--type" -> type = QuantType.byName(value);
                     case "--out" -> out = Path.of(value);
                     default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                            + " (use --threads, --sentences, --rounds, --batches, --max-num-batched-tokens, --out)");
+                            + " (use --threads, --sentences, --rounds, --batches, --max-num-batched-tokens, --type, --out)");
                 }
             }
-            return new Settings(threads, sentences, rounds, batches, tokens, out);
+            return new Settings(threads, sentences, rounds, batches, tokens, type, out);
         }
     }
 
@@ -73,7 +79,7 @@ public final class EmbeddingBenchmark {
         try {
             for (Reference model : Reference.values()) {
                 EmbeddingModel reference = ReferenceModels.create(model, settings.threads(), pool);
-                EngineArgs engineArgs = EngineArgs.builder().model(EmbeddingTestModels.gguf(model))
+                EngineArgs engineArgs = EngineArgs.builder().model(gguf(model, settings.type()))
                         .threads(settings.threads()).maxNumSeqs(Math.max(64, settings.batches().stream().max(Integer::compare).orElse(1)))
                         .maxNumBatchedTokens(settings.maxBatchedTokens()).build();
                 try (AsyncLLM llm = AsyncLLM.fromEngineArgs(engineArgs)) {
@@ -94,6 +100,19 @@ public final class EmbeddingBenchmark {
             pool.shutdownNow();
         }
         BenchmarkReport.write(settings, rows, loadBefore, BenchmarkReport.loadAverage());
+    }
+
+    /** The converted model: F32 as the tests use it, or converted again to the asked weight type. */
+    private static Path gguf(Reference model, QuantType type) throws IOException {
+        if (type == QuantType.F32) {
+            return EmbeddingTestModels.gguf(model);
+        }
+        Path dir = Files.createTempDirectory("panllama-embedding-benchmark");
+        Path out = BertOnnxConverter.convert(EmbeddingTestModels.onnx(model), EmbeddingTestModels.tokenizer(model),
+                model.pooling(), dir.resolve(model.name().toLowerCase() + "-" + type + ".gguf"), type).output();
+        out.toFile().deleteOnExit();
+        dir.toFile().deleteOnExit();
+        return out;
     }
 
     private static void encodeAll(AsyncLLM llm, List<String> chunk) {

@@ -197,11 +197,6 @@ public final class Model implements AutoCloseable {
         }
     }
 
-    /** Classifier outputs (reranker scores) of a RANK-pooling model; 0 for other models. */
-    public int classifierOutputCount() {
-        return declaredPooling() == PoolingType.RANK ? LlamaCpp.llama_model_n_cls_out(handle) : 0;
-    }
-
     /** Every metadata key and value as llama.cpp renders them (arrays abbreviated). */
     public Map<String, String> metadata() {
         Map<String, String> meta = new LinkedHashMap<>();

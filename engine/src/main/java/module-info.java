@@ -5,13 +5,15 @@ module dev.panllama.engine {
     requires java.net.http;
     requires jinjava;
     requires jdk.jfr;
-    requires com.fasterxml.jackson.databind;
     requires transitive micrometer.core;
     requires micrometer.registry.prometheus;
     requires transitive io.opentelemetry.api;
     requires io.opentelemetry.context;
+    requires com.google.protobuf;
+    requires com.fasterxml.jackson.databind;
 
     exports dev.panllama.engine;
+    exports dev.panllama.engine.convert;
     exports dev.panllama.engine.gguf;
     exports dev.panllama.engine.metrics;
     exports dev.panllama.engine.profiling;

@@ -8,8 +8,8 @@ import picocli.CommandLine.Command;
 /** Entry point of {@code panllama}. Typed errors become one-line messages and exit code 1, never stack traces. */
 @Command(name = "panllama", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Serve LLMs on llama.cpp/ggml from the JVM.",
-        subcommands = {GenerateCommand.class, ChatCommand.class, TokenizeCommand.class, ModelCommand.class, BenchCommand.class,
-            CommandLine.HelpCommand.class})
+        subcommands = {GenerateCommand.class, ChatCommand.class, TokenizeCommand.class, EmbedCommand.class, ModelCommand.class,
+            BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

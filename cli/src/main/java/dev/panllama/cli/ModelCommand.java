@@ -2,6 +2,8 @@ package dev.panllama.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.panllama.engine.convert.BertOnnxConverter;
+import dev.panllama.engine.convert.Pooling;
 import dev.panllama.engine.models.ModelInfo;
 import dev.panllama.engine.models.ModelPreset;
 import dev.panllama.engine.models.ModelSynthesizer;
@@ -14,9 +16,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code panllama model}: make synthetic models and inspect GGUF files. */
-@Command(name = "model", mixinStandardHelpOptions = true, description = "Synthesize or inspect GGUF models.",
-        subcommands = {ModelCommand.Synth.class, ModelCommand.Info.class})
+/** {@code panllama model}: make synthetic models, convert ONNX encoders and inspect GGUF files. */
+@Command(name = "model", mixinStandardHelpOptions = true, description = "Synthesize, convert or inspect GGUF models.",
+        subcommands = {ModelCommand.Synth.class, ModelCommand.Info.class, ModelCommand.ConvertOnnx.class})
 final class ModelCommand {
 
     @Command(name = "synth", mixinStandardHelpOptions = true,
@@ -69,6 +71,36 @@ final class ModelCommand {
             spec.commandLine().getOut().println(json
                     ? new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(info.toMap())
                     : info.render());
+            return 0;
+        }
+    }
+
+    @Command(name = "convert-onnx", mixinStandardHelpOptions = true,
+            description = "Convert a BERT sentence-embedding model from ONNX (FP32) and its tokenizer.json to GGUF.")
+    static final class ConvertOnnx implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--onnx", required = true, description = "The ONNX model (weights embedded).")
+        Path onnx;
+
+        @Option(names = "--tokenizer", required = true, description = "The Hugging Face tokenizer.json (WordPiece).")
+        Path tokenizer;
+
+        @Option(names = "--pooling", required = true, description = "mean or cls: how the model's card pools token states.")
+        String pooling;
+
+        @Option(names = "--type", defaultValue = "F32", description = "F32 (as in the ONNX file), F16, Q8_0 (default: ${DEFAULT-VALUE}).")
+        String type;
+
+        @Option(names = {"-o", "--output"}, required = true, description = "Where to write the GGUF file.")
+        Path output;
+
+        @Override
+        public Integer call() {
+            BertOnnxConverter.Result result = BertOnnxConverter.convert(onnx, tokenizer, Pooling.parse(pooling), output,
+                    QuantType.byName(type));
+            spec.commandLine().getOut().println(ModelInfo.read(result.output()).render());
             return 0;
         }
     }

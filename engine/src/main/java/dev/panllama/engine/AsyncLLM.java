@@ -1,5 +1,6 @@
 package dev.panllama.engine;
 
+import dev.panllama.engine.core.EncodeQueue;
 import dev.panllama.engine.core.EngineCoreClient;
 import dev.panllama.engine.core.EngineRequest;
 import dev.panllama.engine.core.EngineSnapshot;
@@ -10,6 +11,7 @@ import dev.panllama.engine.nativeapi.Context;
 import dev.panllama.engine.nativeapi.ContextParams;
 import dev.panllama.engine.nativeapi.Model;
 import dev.panllama.engine.nativeapi.ModelParams;
+import dev.panllama.engine.nativeapi.PoolingType;
 import dev.panllama.engine.output.OutputProcessor;
 import dev.panllama.engine.output.RequestOutputCollector;
 import dev.panllama.engine.profiling.ProfileResult;
@@ -48,6 +50,7 @@ public final class AsyncLLM implements AutoCloseable {
     private final Model frontendVocab;
     private final EngineTelemetry telemetry;
     private final ControlPlane control;
+    private final Encoder encoder;
 
     private AsyncLLM(EngineArgs args, Model model, Context context, int maxModelLen, EngineObservability observability) {
         this.args = args;
@@ -57,8 +60,15 @@ public final class AsyncLLM implements AutoCloseable {
         var vocab = frontendVocab != null ? frontendVocab.vocab() : model.vocab();
         this.tokenizer = new Tokenizer(vocab, template);
         this.inputs = new InputProcessor(tokenizer, maxModelLen);
-        this.supportedTasks = model.hasDecoder() && !model.hasEncoder() ? Set.of("generate") : Set.of();
+        PoolingType pooling = model.declaredPooling();
+        this.supportedTasks = pooling != PoolingType.NONE ? poolingTasks(pooling)
+                : model.hasDecoder() && !model.hasEncoder() ? Set.of("generate") : Set.of();
+        EncodeQueue encodeQueue = null;
         InProcessClient inProcess = new InProcessClient(model, context, args, maxModelLen);
+        if (pooling != PoolingType.NONE) {
+            encodeQueue = new EncodeQueue(inProcess, context.microBatchSize(), context.maxSequences());
+        }
+        this.encoder = new Encoder(tokenizer, maxModelLen, supportedTasks, args.model().getFileName().toString(), encodeQueue);
         this.client = inProcess;
         this.outputs = new OutputProcessor(vocab, client::abortRequests);
         this.telemetry = new EngineTelemetry(observability, args.model().getFileName().toString());
@@ -92,7 +102,8 @@ public final class AsyncLLM implements AutoCloseable {
             // llama.cpp then checks every pair of its 256 possible sequences on each llama_decode (65,536 tests, ~10%
             // of a small model's token): a single-sequence engine without a prefix cache shares nothing and skips that.
             boolean unifiedKv = args.maxNumSeqs() > 1 || args.enablePrefixCaching();
-            ContextParams params = new ContextParams(kvTokens, args.maxNumBatchedTokens(),
+            ContextParams params = model.declaredPooling() != PoolingType.NONE ? poolingContext(args, kvTokens, maxModelLen)
+                    : new ContextParams(kvTokens, args.maxNumBatchedTokens(),
                     Math.min(512, args.maxNumBatchedTokens()), args.maxNumSeqs(), args.threads(), 0, false,
                     args.flashAttention(), unifiedKv, args.kvCacheDtype());
             Context context = Context.create(model, params);
@@ -102,6 +113,41 @@ public final class AsyncLLM implements AutoCloseable {
             model.close();
             throw e;
         }
+    }
+
+    /**
+     * A context for a pooling model: embeddings on, the model's pooling, and one micro-batch as large as a batch
+     * (encoders must see each batch whole) and at least one prompt of max_model_len.
+     */
+    private static ContextParams poolingContext(EngineArgs args, int kvTokens, int maxModelLen) {
+        int batch = Math.max(args.maxNumBatchedTokens(), maxModelLen);
+        return new ContextParams(kvTokens, batch, batch, args.maxNumSeqs(), args.threads(), 0, true,
+                args.flashAttention(), true, args.kvCacheDtype());
+    }
+
+    private static Set<String> poolingTasks(PoolingType pooling) {
+        return pooling == PoolingType.RANK ? Set.of("score") : Set.of("embed");
+    }
+
+    /** Encodes with default options; see {@link #encode(Prompt, PoolingParams, String, GenerateOptions)}. */
+    public PoolingRequestStream encode(Prompt prompt, PoolingParams params, String requestId) {
+        return encode(prompt, params, requestId, GenerateOptions.defaults());
+    }
+
+    /**
+     * Submits a pooling request (vLLM's {@code encode}): the prompt's embedding, or a reranker's score. Requests
+     * are batched on the engine thread with whatever other pooling requests are waiting.
+     *
+     * @throws UnsupportedTaskException when the model cannot do the task (e.g. a generative model, or score on an
+     *                                  embedding model)
+     * @throws InvalidRequestException  for an empty prompt, one longer than the model's context without
+     *                                  truncate_prompt_tokens, or another invalid field
+     * @throws EngineDeadException      when the engine has died or was shut down
+     */
+    public PoolingRequestStream encode(Prompt prompt, PoolingParams params, String requestId, GenerateOptions options) {
+        checkHealth();
+        return encoder.encode(prompt, params == null ? PoolingParams.defaults() : params, requestId,
+                options == null ? GenerateOptions.defaults() : options);
     }
 
     /** Generates from a prompt with default options; see {@link #generate(Prompt, SamplingParams, String, GenerateOptions)}. */
@@ -193,6 +239,7 @@ public final class AsyncLLM implements AutoCloseable {
     public void abort(Collection<String> requestIds) {
         List<String> internal = outputs.abort(requestIds, false);
         client.abortRequests(internal);
+        encoder.abort(requestIds);
     }
 
     public void abort(String... requestIds) {
@@ -203,7 +250,7 @@ public final class AsyncLLM implements AutoCloseable {
         return tokenizer;
     }
 
-    /** "generate" for decoder models; embedding tasks arrive with encode(). */
+    /** "generate" for generative models; "embed" for embedding models and "score" for rerankers (both via encode()). */
     public Set<String> getSupportedTasks() {
         return supportedTasks;
     }
@@ -363,6 +410,11 @@ public final class AsyncLLM implements AutoCloseable {
             control.drainOrAbort(drainTimeout);
         }
         shutdown();
+    }
+
+    /** Package-private test hook: how many decodes pooling requests have taken (fewer than requests when batched). */
+    long encodeBatchesRun() {
+        return encoder.batchesRun();
     }
 
     /** Package-private test hook: the in-process client, to inject an engine failure. */

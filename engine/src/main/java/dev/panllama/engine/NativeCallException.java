@@ -5,4 +5,8 @@ public final class NativeCallException extends PanllamaException {
     public NativeCallException(String message) {
         super(message);
     }
+
+    public NativeCallException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

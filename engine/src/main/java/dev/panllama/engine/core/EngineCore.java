@@ -112,6 +112,11 @@ public final class EngineCore {
         return deathCause;
     }
 
+    /** The context, for work that runs on this thread through a utility call (encoding). */
+    Context context() {
+        return resources.context();
+    }
+
     boolean isAlive() {
         return thread.isAlive();
     }

@@ -21,6 +21,7 @@ public final class Context implements AutoCloseable {
     private final MemorySegment memory;
     private final int contextLength;
     private final int batchSize;
+    private final int microBatchSize;
     private final int maxSequences;
     /** Sequence ids the KV memory accepts: all of llama.cpp's 256 in a unified cache, else one per stream. */
     private final int memorySequences;
@@ -41,6 +42,7 @@ public final class Context implements AutoCloseable {
         this.memory = LlamaCpp.llama_get_memory(handle).reinterpret(arena, null);
         this.contextLength = LlamaCpp.llama_n_ctx(handle);
         this.batchSize = LlamaCpp.llama_n_batch(handle);
+        this.microBatchSize = LlamaCpp.llama_n_ubatch(handle);
         this.maxSequences = LlamaCpp.llama_n_seq_max(handle);
         this.memorySequences = params.unifiedKv() ? MAX_SEQUENCE_IDS : maxSequences;
         this.vocabSize = model.vocab().tokenCount();
@@ -114,6 +116,46 @@ public final class Context implements AutoCloseable {
         return maxSequences;
     }
 
+    /** Tokens one graph evaluation computes; a memory-less (encoder) model must fit a whole batch in it. */
+    public int microBatchSize() {
+        return microBatchSize;
+    }
+
+    /** False for memory-less encoders (BERT family): they keep no KV cache and run each batch whole. */
+    public boolean hasMemory() {
+        return memory.address() != 0;
+    }
+
+    /** The pooling this context applies: llama.cpp's {@code llama_pooling_type} value (0 = none). */
+    public PoolingType poolingType() {
+        return PoolingType.of(LlamaCpp.llama_pooling_type(handle));
+    }
+
+    /**
+     * The pooled output of a sequence from the last decode: its embedding ({@code n_embd_out} floats), or for
+     * {@link PoolingType#RANK} its classifier scores ({@code n_cls_out} floats).
+     *
+     * @throws IllegalStateException when the context pools nothing or the sequence was not in the last batch
+     */
+    public float[] sequenceEmbedding(int seq) {
+        checkSequence(seq);
+        PoolingType pooling = poolingType();
+        if (pooling == PoolingType.NONE) {
+            throw new IllegalStateException("this context pools nothing (pooling none): no per-sequence embedding");
+        }
+        if (lastBatchSize == 0) {
+            throw new IllegalStateException("no successful decode to read an embedding from");
+        }
+        MemorySegment row = LlamaCpp.llama_get_embeddings_seq(handle, seq);
+        if (row.equals(MemorySegment.NULL)) {
+            throw new IllegalStateException("no embedding for sequence " + seq + " in the last decode: "
+                    + orNoDetail(NativeLog.takeErrors()));
+        }
+        int width = pooling == PoolingType.RANK ? LlamaCpp.llama_model_n_cls_out(model.handle())
+                : LlamaCpp.llama_model_n_embd_out(model.handle());
+        return row.reinterpret((long) width * Float.BYTES).toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT);
+    }
+
     /**
      * Sequence ids usable in KV memory calls (copy, remove, position queries). In a unified cache that is all
      * 256 ids llama.cpp tracks per cell, beyond the {@link #maxSequences} a batch may carry: ids past the
@@ -121,11 +163,6 @@ public final class Context implements AutoCloseable {
      */
     public int memorySequences() {
         return memorySequences;
-    }
-
-    /** False for models without a KV memory (encoder-only models such as BERT). */
-    public boolean hasMemory() {
-        return memory.address() != 0;
     }
 
     /**
@@ -163,6 +200,11 @@ public final class Context implements AutoCloseable {
         }
         if (n > batchSize) {
             throw new IllegalArgumentException("batch of " + n + " tokens exceeds the context's batch size " + batchSize);
+        }
+        if (!hasMemory() && n > microBatchSize) {
+            // llama.cpp asserts (and aborts the process) when an encoder's batch spans several micro-batches
+            throw new IllegalArgumentException("batch of " + n + " tokens exceeds the micro-batch size " + microBatchSize
+                    + ": this model encodes a batch in one micro-batch");
         }
         for (int i = 0; i < n; i++) {
             int token = batch.token(i);

@@ -215,6 +215,19 @@ public final class Model implements AutoCloseable {
         return LlamaCpp.llama_model_has_decoder(handle);
     }
 
+    /** The pooling the GGUF declares ({@code <arch>.pooling_type}); NONE when it declares none (generative models). */
+    public PoolingType declaredPooling() {
+        String value = metadata().get(architecture() + ".pooling_type");
+        if (value == null) {
+            return PoolingType.NONE;
+        }
+        try {
+            return PoolingType.of(Integer.parseInt(value.trim()));
+        } catch (IllegalArgumentException e) {
+            return PoolingType.NONE;
+        }
+    }
+
     /** Every metadata key and value as llama.cpp renders them (arrays abbreviated). */
     public Map<String, String> metadata() {
         Map<String, String> meta = new LinkedHashMap<>();

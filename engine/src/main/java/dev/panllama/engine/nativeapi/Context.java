@@ -138,7 +138,9 @@ public final class Context implements AutoCloseable {
      * @throws IllegalStateException when the context pools nothing or the sequence was not in the last batch
      */
     public float[] sequenceEmbedding(int seq) {
-        checkSequence(seq);
+        if (seq < 0 || seq >= maxSequences) {
+            throw new IllegalArgumentException("sequence id " + seq + " is outside [0, " + maxSequences + ")");
+        }
         PoolingType pooling = poolingType();
         if (pooling == PoolingType.NONE) {
             throw new IllegalStateException("this context pools nothing (pooling none): no per-sequence embedding");
@@ -251,33 +253,43 @@ public final class Context implements AutoCloseable {
 
     /** Highest position held for a sequence, or -1 when it holds none. */
     public int sequencePositionMax(int seq) {
-        checkSequence(seq);
+        checkMemorySequence(seq);
         return LlamaCpp.llama_memory_seq_pos_max(memory, seq);
     }
 
     /** Removes positions [from, to) of a sequence from the KV cache (-1 = open end). */
     public boolean removeSequence(int seq, int from, int to) {
         if (seq != -1) {
-            checkSequence(seq);
+            checkMemorySequence(seq);
+        } else {
+            requireMemory();
         }
         return LlamaCpp.llama_memory_seq_rm(memory, seq, from, to);
     }
 
     /** Makes {@code dst} share {@code src}'s cells for positions [from, to) (no copy in a unified cache). */
     public void copySequence(int src, int dst, int from, int to) {
-        checkSequence(src);
-        checkSequence(dst);
+        checkMemorySequence(src);
+        checkMemorySequence(dst);
         LlamaCpp.llama_memory_seq_cp(memory, src, dst, from, to);
     }
 
+    /** Drops every cell of the KV memory; a context without one has nothing to drop. */
     public void clearMemory() {
-        LlamaCpp.llama_memory_clear(memory, true);
+        if (hasMemory()) {
+            LlamaCpp.llama_memory_clear(memory, true);
+        }
     }
 
-    private void checkSequence(int seq) {
+    private void checkMemorySequence(int seq) {
         if (seq < 0 || seq >= memorySequences) {
             throw new IllegalArgumentException("sequence id " + seq + " is outside [0, " + memorySequences + ")");
         }
+        requireMemory();
+    }
+
+    /** llama.cpp would dereference the null memory of an encoder-only model: refuse here. */
+    private void requireMemory() {
         if (!hasMemory()) {
             throw new IllegalStateException("this model's context has no KV memory");
         }

@@ -29,7 +29,8 @@ lock() { sed -n "s/^$1=//p" "$lock_file"; }
 log() { printf '[native-build] %s\n' "$*" >&2; }
 die() { printf '[native-build] error: %s\n' "$*" >&2; exit 1; }
 
-variant=cpu; cuda_archs=$(lock cmake.cuda.archs); tools=""; stage=""; print_dir=false; source_dir=""; export_to=
+variant=${PANLLAMA_NATIVE_VARIANT:-cpu}; cuda_archs=${PANLLAMA_CUDA_ARCHS:-$(lock cmake.cuda.archs)}
+tools=""; stage=""; print_dir=false; source_dir=${PANLLAMA_LLAMA_SOURCE:-}; export_to=""
 jobs=$(getconf _NPROCESSORS_ONLN 2>/dev/null || sysctl -n hw.ncpu 2>/dev/null || echo 2)
 while [ $# -gt 0 ]; do
   case "$1" in

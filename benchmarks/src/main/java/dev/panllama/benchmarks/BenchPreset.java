@@ -58,6 +58,16 @@ public record BenchPreset(String name, int threads, int repetitions, int samples
         return new BenchPreset(name, count, repetitions, samples, gpu, workloads);
     }
 
+    /** The preset restricted to these models (a GPU machine lent for minutes may only have time for some). */
+    public BenchPreset onlyModels(List<String> models) {
+        List<Workload> kept = workloads.stream().filter(w -> models.contains(w.model())).toList();
+        if (kept.isEmpty()) {
+            throw new IllegalArgumentException("preset " + name + " has no workload for " + models + "; it has "
+                    + workloads.stream().map(Workload::model).toList());
+        }
+        return new BenchPreset(name, threads, repetitions, samples, gpu, kept);
+    }
+
     public BenchPreset withRepetitions(int count) {
         return new BenchPreset(name, threads, count, samples, gpu, workloads);
     }

@@ -44,9 +44,15 @@ final class BenchCommand {
         @Option(names = {"-o", "--output-dir"}, description = "Report directory (default: benchmarks/results/<date>-<preset>).")
         Path outputDir;
 
+        @Option(names = "--models", split = ",", description = "Only these of the preset's models.")
+        List<String> models;
+
         @Override
         public Integer call() throws Exception {
             BenchPreset chosen = BenchPreset.byName(preset);
+            if (models != null && !models.isEmpty()) {
+                chosen = chosen.onlyModels(models);
+            }
             if (threads > 0) {
                 chosen = chosen.withThreads(threads);
             }

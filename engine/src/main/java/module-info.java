@@ -7,6 +7,9 @@ module dev.panllama.engine {
 
     exports dev.panllama.engine;
     exports dev.panllama.engine.gguf;
+    exports dev.panllama.engine.lora;
     exports dev.panllama.engine.models;
     exports dev.panllama.engine.nativeapi;
+
+    uses dev.panllama.engine.lora.LoraRuntimeProvider;
 }

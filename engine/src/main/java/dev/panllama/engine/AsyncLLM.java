@@ -5,6 +5,8 @@ import dev.panllama.engine.core.EngineRequest;
 import dev.panllama.engine.core.EngineSnapshot;
 import dev.panllama.engine.core.InProcessClient;
 import dev.panllama.engine.core.StepStats;
+import dev.panllama.engine.lora.LoraRuntime;
+import dev.panllama.engine.lora.LoraRuntimeProvider;
 import dev.panllama.engine.nativeapi.ChatTemplate;
 import dev.panllama.engine.nativeapi.Context;
 import dev.panllama.engine.nativeapi.ContextParams;
@@ -18,6 +20,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -42,15 +45,18 @@ public final class AsyncLLM implements AutoCloseable {
     private final AtomicLong arrivals = new AtomicLong();
     private final AtomicBoolean shutdown = new AtomicBoolean();
     private final Set<String> supportedTasks;
+    /** Null unless the engine was built with LoRA enabled. */
+    private final LoraRuntime lora;
 
-    private AsyncLLM(EngineArgs args, Model model, Context context, int maxModelLen) {
+    private AsyncLLM(EngineArgs args, Model model, Context context, int maxModelLen, LoraRuntime lora) {
+        this.lora = lora;
         this.args = args;
         this.maxModelLen = maxModelLen;
         String template = args.chatTemplate() != null ? args.chatTemplate() : ChatTemplate.of(model);
         this.tokenizer = new Tokenizer(model.vocab(), template);
         this.inputs = new InputProcessor(tokenizer, maxModelLen);
         this.supportedTasks = model.hasDecoder() && !model.hasEncoder() ? Set.of("generate") : Set.of();
-        InProcessClient inProcess = new InProcessClient(model, context, args, maxModelLen);
+        InProcessClient inProcess = new InProcessClient(model, context, args, maxModelLen, lora);
         this.client = inProcess;
         this.outputs = new OutputProcessor(model.vocab(), client::abortRequests);
         inProcess.setOutputSink(outputs::enqueue);
@@ -76,11 +82,19 @@ public final class AsyncLLM implements AutoCloseable {
                     Math.min(512, args.maxNumBatchedTokens()), args.maxNumSeqs(), args.threads(), 0, false,
                     args.flashAttention(), true, args.kvCacheDtype());
             Context context = Context.create(model, params);
-            return new AsyncLLM(args, model, context, maxModelLen);
+            return new AsyncLLM(args, model, context, maxModelLen, args.enableLora() ? loraRuntime(model, args) : null);
         } catch (RuntimeException e) {
             model.close();
             throw e;
         }
+    }
+
+    /** The LoRA module's runtime for this model, found as a service so the engine does not depend on it. */
+    private static LoraRuntime loraRuntime(Model model, EngineArgs args) {
+        LoraRuntimeProvider provider = ServiceLoader.load(LoraRuntimeProvider.class, AsyncLLM.class.getClassLoader())
+                .findFirst().orElseThrow(() -> new InvalidRequestException("enable_lora", true,
+                        "enable_lora needs the panllama-lora-adapters module on the class or module path"));
+        return provider.create(model, args.maxLoras(), args.maxCpuLoras(), args.loraAllowedDirs());
     }
 
     /** Generates from a prompt with default options; see {@link #generate(Prompt, SamplingParams, String, GenerateOptions)}. */
@@ -105,7 +119,10 @@ public final class AsyncLLM implements AutoCloseable {
         }
         options = options == null ? GenerateOptions.defaults() : options;
         if (options.loraRequest() != null) {
-            throw new LoraNotEnabledException(options.loraRequest());
+            if (lora == null) {
+                throw new LoraNotEnabledException(options.loraRequest());
+            }
+            lora.validate(options.loraRequest());
         }
         if (options.dataParallelRank() != null && options.dataParallelRank() != 0) {
             throw new InvalidRequestException("data_parallel_rank", options.dataParallelRank(),
@@ -143,7 +160,8 @@ public final class AsyncLLM implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             SamplingParams child = n == 1 ? params : params.forChild(i);
             long seed = baseSeed != null ? baseSeed + i : randomSeed + i;
-            client.addRequest(new EngineRequest(ids.get(i), tokens, child, options.priority(), order, seed, promptGroup, maxTokens));
+            client.addRequest(new EngineRequest(ids.get(i), tokens, child, options.priority(), order, seed, promptGroup, maxTokens,
+                    options.loraRequest()));
         }
         return new RequestStream(externalId, collector, () -> client.abortRequests(outputs.abort(ids, true)));
     }
@@ -174,6 +192,47 @@ public final class AsyncLLM implements AutoCloseable {
 
     public void abort(String... requestIds) {
         abort(List.of(requestIds));
+    }
+
+    /**
+     * Loads and registers an adapter ahead of the requests that use it; true also when it was registered. Loads
+     * before it evicts, so a bad file evicts nothing. Fails with the LoRA module's typed errors (bad file, path
+     * outside the allowed directories, every registry slot pinned) or when LoRA is not enabled.
+     */
+    public CompletableFuture<Boolean> addLora(LoraRequest request) {
+        if (lora != null && request != null) {
+            lora.validate(request);
+        }
+        return loraCall(l -> l.add(request));
+    }
+
+    /**
+     * Unregisters an adapter, pinned or not; false for unknown ids. Requests already running with it finish with
+     * it (its memory goes when the last of them ends); later requests naming it load it again from their path.
+     */
+    public CompletableFuture<Boolean> removeLora(int loraId) {
+        return loraCall(l -> l.remove(loraId));
+    }
+
+    /** Keeps an adapter loaded whatever the LRU says; unknown ids and a full set of pins fail with typed errors. */
+    public CompletableFuture<Boolean> pinLora(int loraId) {
+        return loraCall(l -> l.pin(loraId));
+    }
+
+    /** Ids of the registered adapters, pinned or not. */
+    public CompletableFuture<Set<Integer>> listLoras() {
+        return loraCall(LoraRuntime::list);
+    }
+
+    private <T> CompletableFuture<T> loraCall(java.util.function.Function<LoraRuntime, T> call) {
+        if (lora == null) {
+            return CompletableFuture.failedFuture(new IllegalStateException(
+                    "LoRA is not enabled: build the engine with EngineArgs.builder().enableLora(true)"));
+        }
+        if (errored()) {
+            return CompletableFuture.failedFuture(deadError());
+        }
+        return client.loraCall(call);
     }
 
     public Tokenizer getTokenizer() {

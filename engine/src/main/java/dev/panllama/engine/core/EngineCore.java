@@ -2,6 +2,7 @@ package dev.panllama.engine.core;
 
 import dev.panllama.engine.EngineArgs;
 import dev.panllama.engine.FinishReason;
+import dev.panllama.engine.lora.LoraRuntime;
 import dev.panllama.engine.nativeapi.Context;
 import dev.panllama.engine.nativeapi.Model;
 import dev.panllama.engine.nativeapi.Vocab;
@@ -44,6 +45,9 @@ public final class EngineCore {
     private final ModelRunner runner;
     private final Vocab vocab;
     private final Consumer<Object> sink;
+    /** Null when the engine was built without LoRA. */
+    private final LoraRuntime lora;
+    private LoraRuntime.AdapterSet appliedAdapters;
     private final BlockingQueue<Command> inbox = new LinkedBlockingQueue<>();
     private final Thread thread;
     private volatile Throwable deathCause;
@@ -53,11 +57,16 @@ public final class EngineCore {
      * @param sink receives a {@link StepOutputs} per step, and the {@link Throwable} that killed the engine
      */
     EngineCore(Model model, Context context, EngineArgs args, int maxModelLen, Consumer<Object> sink) {
+        this(model, context, args, maxModelLen, null, sink);
+    }
+
+    EngineCore(Model model, Context context, EngineArgs args, int maxModelLen, LoraRuntime lora, Consumer<Object> sink) {
+        this.lora = lora;
         this.model = model;
         this.context = context;
         this.maxModelLen = maxModelLen;
         this.kv = new KvCacheManager(context, args.maxNumSeqs());
-        this.scheduler = new Scheduler(args.schedulingPolicy(), args.maxNumBatchedTokens(), kv);
+        this.scheduler = new Scheduler(args.schedulingPolicy(), args.maxNumBatchedTokens(), kv, args.maxLoras());
         this.runner = new ModelRunner(context, args.maxNumBatchedTokens());
         this.vocab = model.vocab();
         this.sink = sink;
@@ -105,6 +114,9 @@ public final class EngineCore {
             sink.accept(t);
         } finally {
             runner.close();
+            if (lora != null) {
+                lora.close();
+            }
             context.close();
             model.close();
         }
@@ -112,19 +124,58 @@ public final class EngineCore {
 
     private void handle(Command command) {
         switch (command) {
-            case Add add -> scheduler.add(add.request());
+            case Add add -> admit(add.request());
             case Abort abort -> {
                 for (String id : abort.requestIds()) {
                     EngineRequest request = scheduler.get(id);
                     if (request != null) {
                         scheduler.remove(id);
                         runner.release(request);
+                        request.releaseLora();
                     }
                 }
             }
             case Utility<?> utility -> runUtility(utility);
             case Stop stop -> { }
         }
+    }
+
+    /** Queues a request; one with an adapter first takes hold of it (loading it if needed). */
+    private void admit(EngineRequest request) {
+        if (request.lora() != null) {
+            try {
+                request.holdLora(lora.acquire(request.lora()));
+            } catch (RuntimeException e) {
+                // the caller's thread validated the file; this is a refusal only the load itself could find
+                LOG.warn("request {} cannot use LoRA adapter {}: {}", request.id(), request.lora(), e.getMessage());
+                request.finish(FinishReason.ABORT, "LoRA adapter " + request.lora().id() + " could not be loaded: " + e.getMessage());
+                sink.accept(new StepOutputs(List.of(new EngineCoreOutput(request.id(), new int[0], null,
+                        request.finishReason(), request.stopReason(), 0, null, 0)), stats(List.of(), 0, List.of(), 0)));
+                return;
+            }
+        }
+        scheduler.add(request);
+    }
+
+    /** The engine's LoRA support, for utility calls; fails when the engine was built without it. */
+    LoraRuntime lora() {
+        if (lora == null) {
+            throw new IllegalStateException("LoRA is not enabled: build the engine with enableLora(true)");
+        }
+        return lora;
+    }
+
+    /** Applies the step's adapter set; llama.cpp re-plans its graph only when the set changes. */
+    private void applyAdapters(LoraRuntime.AdapterSet set) {
+        if (java.util.Objects.equals(set, appliedAdapters) && (set == null || context.loraAdapters().contains(set.adapter()))) {
+            return;
+        }
+        if (set == null) {
+            context.setLoraAdapters(List.of(), new float[0]);
+        } else {
+            context.setLoraAdapters(List.of(set.adapter()), new float[] {set.scale()});
+        }
+        appliedAdapters = set;
     }
 
     private <T> void runUtility(Utility<T> utility) {
@@ -148,6 +199,9 @@ public final class EngineCore {
         List<ScheduledChunk> chunks = scheduler.schedule();
         if (chunks.isEmpty()) {
             return;
+        }
+        if (lora != null) {
+            applyAdapters(chunks.getFirst().request().adapterSet());
         }
         List<ModelRunner.Sampled> sampled = runner.execute(chunks);
         if (sampled == null) {
@@ -176,9 +230,12 @@ public final class EngineCore {
             outputs.add(accept(s));
         }
         steps++;
-        StepStats stats = new StepStats(steps, prefill, prefillTokens, decode, scheduler.runningCount(),
-                scheduler.waitingCount(), kv.usedTokens(), kv.capacity(), scheduler.preemptions(), System.nanoTime() - start);
-        sink.accept(new StepOutputs(outputs, stats));
+        sink.accept(new StepOutputs(outputs, stats(prefill, prefillTokens, decode, System.nanoTime() - start)));
+    }
+
+    private StepStats stats(List<String> prefill, int prefillTokens, List<String> decode, long nanos) {
+        return new StepStats(steps, prefill, prefillTokens, decode, scheduler.runningCount(),
+                scheduler.waitingCount(), kv.usedTokens(), kv.capacity(), scheduler.preemptions(), nanos);
     }
 
     /** Appends a sampled token, applies the engine-side stop rules, and finishes the request if they say so. */
@@ -201,6 +258,7 @@ public final class EngineCore {
         if (request.isFinished()) {
             scheduler.finish(request);
             runner.release(request);
+            request.releaseLora();
         }
         return new EngineCoreOutput(request.id(), new int[] {token}, s.logprobs() == null ? null : List.of(s.logprobs()),
                 request.finishReason(), request.stopReason(), request.cachedTokens(), promptLogprobs,

@@ -201,7 +201,11 @@ public final class AsyncLLM implements AutoCloseable {
      */
     public CompletableFuture<Boolean> addLora(LoraRequest request) {
         if (lora != null && request != null) {
-            lora.validate(request);
+            try {
+                lora.validate(request); // file checks on this thread, not the engine's
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
         }
         return loraCall(l -> l.add(request));
     }

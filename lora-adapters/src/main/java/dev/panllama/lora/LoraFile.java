@@ -49,7 +49,7 @@ public record LoraFile(Path path, String architecture, double alpha, Map<String,
         String type = file.string("general.type");
         if (!"adapter".equals(type)) {
             throw new InvalidLoraAdapterException(path, Reason.NOT_LORA, "general.type is " + quoted(type)
-                    + ", not 'adapter': this is " + ("model".equals(type) || type == null ? "a model, not an adapter" : "not a LoRA adapter"));
+                    + " where a LoRA adapter has 'adapter'" + (file.tensors().isEmpty() ? "" : ": this looks like a model file"));
         }
         String adapterType = file.string("adapter.type");
         if (!"lora".equals(adapterType)) {

@@ -5,6 +5,8 @@ import dev.panllama.engine.SchedulingPolicy;
 import dev.panllama.engine.models.ModelResolver;
 import dev.panllama.engine.nativeapi.ContextParams.FlashAttention;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Option;
 
@@ -40,6 +42,18 @@ final class EngineOptions {
     @Option(names = "--chat-template", description = "A Jinja chat template or a built-in format name (default: the model's).")
     String chatTemplate;
 
+    @Option(names = "--enable-lora", description = "Accept LoRA adapters per request (on when --lora is given).")
+    boolean enableLora;
+
+    @Option(names = "--max-loras", defaultValue = "1", description = "Distinct adapters running at once; others wait (default: ${DEFAULT-VALUE}).")
+    int maxLoras;
+
+    @Option(names = "--max-cpu-loras", defaultValue = "0", description = "Adapters kept loaded, LRU with pinning (default: --max-loras).")
+    int maxCpuLoras;
+
+    @Option(names = "--lora-allowed-dir", description = "A directory adapter files may come from; repeatable (default: any).")
+    List<Path> loraAllowedDirs = new ArrayList<>();
+
     EngineArgs toEngineArgs(Long seed) {
         return EngineArgs.builder()
                 .model(ModelResolver.resolve(model))
@@ -54,6 +68,7 @@ final class EngineOptions {
                 .schedulingPolicy(SchedulingPolicy.valueOf(schedulingPolicy.toUpperCase(Locale.ROOT)))
                 .chatTemplate(chatTemplate)
                 .seed(seed)
+                .enableLora(enableLora).maxLoras(maxLoras).maxCpuLoras(maxCpuLoras).loraAllowedDirs(loraAllowedDirs)
                 .build();
     }
 

@@ -5,6 +5,7 @@
 module dev.panllama.lora {
     requires dev.panllama.engine;
     requires org.slf4j;
+    requires jdk.management;
     requires com.fasterxml.jackson.databind;
 
     exports dev.panllama.lora;

@@ -6,6 +6,7 @@ import dev.panllama.engine.gguf.GgufFile;
 import dev.panllama.lora.LoraCompatibility;
 import dev.panllama.lora.LoraFile;
 import dev.panllama.lora.LoraSynthesizer;
+import dev.panllama.lora.MixedAdapterBenchmark;
 import dev.panllama.lora.PeftConverter;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -21,7 +22,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code panllama lora}: make, inspect and convert LoRA adapters. */
 @Command(name = "lora", mixinStandardHelpOptions = true, description = "Synthesize, inspect or convert LoRA adapters.",
-        subcommands = {LoraCommand.Synth.class, LoraCommand.Info.class, LoraCommand.Convert.class})
+        subcommands = {LoraCommand.Synth.class, LoraCommand.Info.class, LoraCommand.Convert.class, LoraCommand.Bench.class})
 final class LoraCommand {
 
     @Command(name = "synth", mixinStandardHelpOptions = true,
@@ -110,6 +111,49 @@ final class LoraCommand {
         @Override
         public Integer call() {
             spec.commandLine().getOut().println(render(PeftConverter.convert(adapterDir, model, output)));
+            return 0;
+        }
+    }
+
+    @Command(name = "bench", mixinStandardHelpOptions = true,
+            description = "Throughput of concurrent requests with mixed adapters vs the same requests on the base model;"
+                    + " writes lora-mixed.json and lora-mixed.md.")
+    static final class Bench implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = {"-m", "--model"}, required = true, description = "The GGUF model.")
+        Path model;
+
+        @Option(names = "--adapters", defaultValue = "3", description = "Random adapters to mix in (default: ${DEFAULT-VALUE}).")
+        int adapters;
+
+        @Option(names = "--requests", defaultValue = "16", description = "Concurrent requests (default: ${DEFAULT-VALUE}).")
+        int requests;
+
+        @Option(names = {"-n", "--max-tokens"}, defaultValue = "64", description = "Tokens per request (default: ${DEFAULT-VALUE}).")
+        int maxTokens;
+
+        @Option(names = "--repeats", defaultValue = "3", description = "Timed runs per scenario (default: ${DEFAULT-VALUE}).")
+        int repeats;
+
+        @Option(names = {"-t", "--threads"}, defaultValue = "0", description = "CPU threads (default: all cores).")
+        int threads;
+
+        @Option(names = {"-o", "--output"}, defaultValue = "target/bench", description = "Report directory (default: ${DEFAULT-VALUE}).")
+        Path output;
+
+        @Override
+        public Integer call() throws Exception {
+            List<Path> files = new java.util.ArrayList<>();
+            Path dir = java.nio.file.Files.createDirectories(output.resolve("adapters"));
+            for (int i = 1; i <= adapters; i++) {
+                files.add(LoraSynthesizer.synthesize(model, dir.resolve("adapter-" + i + ".gguf"),
+                        new LoraSynthesizer.Options(8, 8f, null, null, i, 0.05)).path());
+            }
+            MixedAdapterBenchmark.run(model, files, new MixedAdapterBenchmark.Settings(requests, maxTokens, repeats,
+                    threads), output);
+            spec.commandLine().getOut().println(java.nio.file.Files.readString(output.resolve("lora-mixed.md")));
             return 0;
         }
     }

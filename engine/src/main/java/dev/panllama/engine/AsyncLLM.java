@@ -200,7 +200,10 @@ public final class AsyncLLM implements AutoCloseable {
      * outside the allowed directories, every registry slot pinned) or when LoRA is not enabled.
      */
     public CompletableFuture<Boolean> addLora(LoraRequest request) {
-        if (lora != null && request != null) {
+        if (request == null) {
+            return CompletableFuture.failedFuture(new InvalidRequestException("lora_request", null, "lora_request is required"));
+        }
+        if (lora != null) {
             try {
                 lora.validate(request); // file checks on this thread, not the engine's
             } catch (RuntimeException e) {

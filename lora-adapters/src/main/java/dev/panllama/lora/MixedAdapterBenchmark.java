@@ -56,6 +56,8 @@ public final class MixedAdapterBenchmark {
             int buckets = loras.size() + 1;
             results.add(best(llm, "base + " + loras.size() + " adapters", loras.size(),
                     i -> i % buckets == 0 ? null : loras.get(i % buckets - 1), settings));
+            // the baseline again: a drift between the first and last runs means the machine was not steady
+            results.add(best(llm, "base only, again", 0, i -> null, settings));
         }
         write(reportDir, model, settings, results);
         return results;

@@ -21,9 +21,10 @@ import java.util.Set;
  * When the KV cache is short, running requests are preempted (freed, recomputed later), never dropped.
  *
  * <p>LoRA: llama.cpp applies one adapter set to a whole decode, so requests are bucketed by adapter set and
- * each step serves one bucket, the one served least recently (every bucket gets a turn within as many steps as
- * there are buckets). A waiting request whose adapter would make running requests use more than
- * {@code maxLoras} distinct adapters waits until one of them finishes. Without adapters there is one bucket.
+ * each step serves one bucket. A bucket keeps its turn for up to {@link #STEPS_PER_TURN} steps, then the bucket
+ * served least recently goes next, so every bucket runs again within (buckets - 1) × STEPS_PER_TURN steps. A
+ * waiting request whose adapter would make running requests use more than {@code maxLoras} distinct adapters
+ * waits until one of them finishes. Without adapters there is one bucket and nothing changes.
  */
 final class Scheduler {
     private final SchedulingPolicy policy;
@@ -38,6 +39,15 @@ final class Scheduler {
     private final Map<Object, Long> lastServed = new HashMap<>();
     private long schedules;
     private long preemptions;
+
+    /**
+     * Changing the adapter set makes llama.cpp re-plan its compute graph at the next decode, which costs more
+     * than a small decode; turns of several steps spread that cost while keeping the wait of other buckets short.
+     */
+    static final int STEPS_PER_TURN = 4;
+
+    private Object turn;
+    private int turnSteps;
 
     /** The bucket key of requests without an adapter (map keys cannot be null here). */
     private static final Object BASE = new Object();
@@ -163,9 +173,10 @@ final class Scheduler {
     }
 
     /**
-     * The bucket this step serves: among the adapter sets of running requests and of waiting requests that
-     * may start (their set already runs, they use no adapter, or fewer than maxLoras adapters run), the one
-     * served least recently; sets never served yet go first. Null when nothing can run.
+     * The bucket this step serves: the current one while its turn lasts and it can run; else, among the adapter
+     * sets of running requests and of waiting requests that may start (their set already runs, they use no
+     * adapter, or fewer than maxLoras adapters run), the one served least recently; sets never served yet go
+     * first. Null when nothing can run.
      */
     private Object chooseBucket() {
         Set<Object> candidates = new LinkedHashSet<>();
@@ -185,6 +196,10 @@ final class Scheduler {
                 }
             }
         }
+        if (turn != null && turnSteps < STEPS_PER_TURN && candidates.contains(turn)) {
+            turnSteps++;
+            return turn;
+        }
         Object best = null;
         long bestServed = Long.MAX_VALUE;
         for (Object key : candidates) {
@@ -195,6 +210,8 @@ final class Scheduler {
             }
         }
         lastServed.keySet().retainAll(candidates);
+        turn = best;
+        turnSteps = 1;
         return best;
     }
 

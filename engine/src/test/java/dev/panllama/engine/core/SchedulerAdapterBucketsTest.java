@@ -97,11 +97,19 @@ class SchedulerAdapterBucketsTest {
             order.add(step(scheduler, kv, chunks));
             assertTrue(order.size() < 100);
         }
-        // the three first buckets alternate; adapter c starts only after a or b has finished
+        // the three first buckets take turns of STEPS_PER_TURN steps; adapter c starts only after a or b finished
+        int turn = Scheduler.STEPS_PER_TURN;
         Object base = order.get(0);
-        Object a = order.get(1);
-        Object b = order.get(2);
-        assertEquals(List.of(base, a, b, base, a, b), order.subList(0, 6));
+        Object a = order.get(turn);
+        Object b = order.get(2 * turn);
+        List<Object> expected = new ArrayList<>();
+        for (Object bucket : List.of(base, a, b)) {
+            for (int i = 0; i < turn; i++) {
+                expected.add(bucket);
+            }
+        }
+        assertEquals(expected, order.subList(0, 3 * turn));
+        assertEquals(3, new HashSet<>(expected).size());
         int firstC = order.indexOf(new FakeLease(3f).adapterSet());
         assertTrue(firstC > order.lastIndexOf(a) || firstC > order.lastIndexOf(b), "c ran at step " + firstC + ": " + order);
         assertEquals(0, kv.slotsInUse());

@@ -13,6 +13,7 @@ import dev.panllama.engine.Prompt;
 import dev.panllama.engine.RequestOutput;
 import dev.panllama.engine.RequestStream;
 import dev.panllama.engine.SamplingParams;
+import dev.panllama.engine.testing.TestModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,7 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** LoRA through the engine: control calls, per-request adapters in mixed batches, removal while in use. */
+/** LoRA through the engine on stories260K: control calls, per-request adapters in mixed batches, removal while in use. */
 class LoraEngineTest {
     static final String[] PROMPTS = {"Once upon a time", "The little dog ran", "Hello world", "She said that"};
     static Path dir;
@@ -34,13 +35,13 @@ class LoraEngineTest {
     static void synthesizeAdapters() throws Exception {
         dir = Files.createTempDirectory("panllama-lora-engine");
         for (int seed = 1; seed <= 3; seed++) {
-            adapters.add(LoraSynthesizer.synthesize(TinyModels.tinyF32(), dir.resolve("adapter-" + seed + ".gguf"),
+            adapters.add(LoraSynthesizer.synthesize(TestModels.stories260K(), dir.resolve("adapter-" + seed + ".gguf"),
                     new LoraSynthesizer.Options(8, 8f, null, null, seed, 0.5)).path());
         }
     }
 
     static AsyncLLM engine(int maxLoras, int maxCpuLoras) {
-        return AsyncLLM.fromEngineArgs(EngineArgs.builder().model(TinyModels.tinyF32()).maxModelLen(256)
+        return AsyncLLM.fromEngineArgs(EngineArgs.builder().model(TestModels.stories260K()).maxModelLen(256)
                 .maxNumSeqs(16).maxNumBatchedTokens(128).threads(2).enableLora(true).maxLoras(maxLoras)
                 .maxCpuLoras(maxCpuLoras).loraAllowedDirs(List.of(dir)).build());
     }
@@ -123,13 +124,14 @@ class LoraEngineTest {
     void removingAnAdapterInUseLetsItsRequestsFinishWithIt() throws Exception {
         try (AsyncLLM llm = engine(1, 1)) {
             LoraRequest adapter = lora(1, adapters.getFirst());
-            List<Integer> reference = tokens(submit(llm, "reference", PROMPTS[0], adapter, 40).finalOutput());
+            List<Integer> reference = tokens(submit(llm, "reference", PROMPTS[0], adapter, 100).finalOutput());
             llm.removeLora(1).get(30, TimeUnit.SECONDS);
             try (RequestStream stream = llm.generate(Prompt.text(PROMPTS[0]), SamplingParams.builder().temperature(0)
-                    .maxTokens(40).ignoreEos(true).outputKind(dev.panllama.engine.RequestOutputKind.DELTA).build(),
+                    .maxTokens(100).ignoreEos(true).outputKind(dev.panllama.engine.RequestOutputKind.DELTA).build(),
                     "in-use", GenerateOptions.defaults().withLoraRequest(adapter))) {
                 List<Integer> got = new ArrayList<>(tokens(stream.next()));
                 assertTrue(llm.removeLora(1).get(30, TimeUnit.SECONDS), "registered by the running request");
+                assertEquals(1, llm.liveRequestCount(), "the request was still running when its adapter went");
                 assertEquals(Set.of(), llm.listLoras().get(30, TimeUnit.SECONDS));
                 while (stream.hasNext()) {
                     RequestOutput out = stream.next();
@@ -140,7 +142,7 @@ class LoraEngineTest {
                 }
                 assertEquals(reference, got);
             }
-            assertEquals(reference, tokens(submit(llm, "again", PROMPTS[0], adapter, 40).finalOutput()));
+            assertEquals(reference, tokens(submit(llm, "again", PROMPTS[0], adapter, 100).finalOutput()));
             assertEquals(Set.of(1), llm.listLoras().get(30, TimeUnit.SECONDS));
             assertTrue(llm.isRunning());
         }

@@ -39,22 +39,21 @@ public final class LoraAdapter implements AutoCloseable {
         if (!model.isOpen()) {
             throw new IllegalStateException("the model is closed");
         }
-        Arena arena = Arena.ofShared();
+        MemorySegment raw;
         try (Arena call = Arena.ofConfined()) {
             NativeLog.takeErrors();
-            MemorySegment raw = LlamaCpp.llama_adapter_lora_init(model.handle(), call.allocateFrom(path.toString()));
-            if (raw.equals(MemorySegment.NULL)) {
-                String error = NativeLog.takeErrors();
-                throw new NativeCallException("llama.cpp could not load the LoRA adapter " + path + ": "
-                        + (error == null ? "no detail logged" : error));
-            }
-            LoraAdapter adapter = new LoraAdapter(model, path, arena, raw.reinterpret(arena, LlamaCpp::llama_adapter_lora_free));
-            model.register(adapter);
-            return adapter;
-        } catch (RuntimeException e) {
-            arena.close();
-            throw e;
+            raw = LlamaCpp.llama_adapter_lora_init(model.handle(), call.allocateFrom(path.toString()));
         }
+        if (raw.equals(MemorySegment.NULL)) {
+            String error = NativeLog.takeErrors();
+            throw new NativeCallException("llama.cpp could not load the LoRA adapter " + path + ": "
+                    + (error == null ? "no detail logged" : error));
+        }
+        // the arena exists only once there is something for it to free
+        Arena arena = Arena.ofShared();
+        LoraAdapter adapter = new LoraAdapter(model, path, arena, raw.reinterpret(arena, LlamaCpp::llama_adapter_lora_free));
+        model.register(adapter);
+        return adapter;
     }
 
     MemorySegment handle() {

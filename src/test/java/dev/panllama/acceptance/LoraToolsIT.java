@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.panllama.engine.testing.TestModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
@@ -42,6 +43,18 @@ class LoraToolsIT {
         assertEquals(0, base.exitCode(), base.err());
         assertEquals(0, adapted.exitCode(), adapted.err());
         assertNotEquals(base.out(), adapted.out(), "the adapter changes the greedy continuation");
+    }
+
+    @Test
+    void benchmarkWritesItsReport() throws Exception {
+        Path out = dir.resolve("bench");
+        CommandRun bench = CommandRun.of("lora", "bench", "-m", TestModels.stories260K().toString(), "--requests", "4",
+                "-n", "4", "--repeats", "1", "-t", "1", "-o", out.toString());
+        assertEquals(0, bench.exitCode(), bench.err());
+        String md = Files.readString(out.resolve("lora-mixed.md"));
+        assertTrue(md.contains("| base only |") && md.contains("| one adapter for all |") && md.contains("| base + 3 adapters |"), md);
+        String json = Files.readString(out.resolve("lora-mixed.json"));
+        assertTrue(json.contains("\"medianTokensPerSecond\"") && json.contains("\"outputTokensPerRun\" : 16"), json);
     }
 
     @Test

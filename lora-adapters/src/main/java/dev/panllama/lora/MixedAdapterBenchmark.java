@@ -30,13 +30,32 @@ public final class MixedAdapterBenchmark {
     /**
      * @param requests  concurrent requests per run
      * @param maxTokens generated per request (EOS ignored)
-     * @param repeats   timed runs per scenario; the best is reported (a warm-up run comes first)
+     * @param repeats   timed runs per scenario after a warm-up run; medians and bests are reported
      */
     public record Settings(int requests, int maxTokens, int repeats, int threads) {}
 
-    /** One scenario's best run. */
+    /** One timed run of a scenario. */
     public record Result(String scenario, int adapters, int requests, long outputTokens, double seconds,
                          double tokensPerSecond, double cpuSeconds, double tokensPerCpuSecond) {}
+
+    /** A scenario over its runs: the median says what to expect, the best what a quiet machine gives. */
+    public record Summary(String scenario, int adapters, long outputTokensPerRun, double medianTokensPerSecond,
+                          double bestTokensPerSecond, double medianTokensPerCpuSecond, List<Result> runs) {
+        static Summary of(List<Result> runs) {
+            Result first = runs.getFirst();
+            return new Summary(first.scenario(), first.adapters(), first.outputTokens(),
+                    median(runs.stream().mapToDouble(Result::tokensPerSecond).toArray()),
+                    runs.stream().mapToDouble(Result::tokensPerSecond).max().orElse(0),
+                    median(runs.stream().mapToDouble(Result::tokensPerCpuSecond).toArray()), List.copyOf(runs));
+        }
+
+        private static double median(double[] values) {
+            double[] sorted = values.clone();
+            java.util.Arrays.sort(sorted);
+            int n = sorted.length;
+            return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+        }
+    }
 
     private MixedAdapterBenchmark() {}
 
@@ -47,11 +66,11 @@ public final class MixedAdapterBenchmark {
      * Runs base-only, one adapter for all, and base + each adapter in equal shares; writes the report. The
      * scenarios take turns run by run, so a busy spell of the machine hits them alike rather than one of them.
      */
-    public static List<Result> run(Path model, List<Path> adapters, Settings settings, Path reportDir) {
+    public static List<Summary> run(Path model, List<Path> adapters, Settings settings, Path reportDir) {
         EngineArgs args = EngineArgs.builder().model(model).maxModelLen(settings.maxTokens() + 64)
                 .maxNumSeqs(settings.requests()).maxNumBatchedTokens(512).threads(settings.threads())
                 .enableLora(true).maxLoras(adapters.size()).maxCpuLoras(adapters.size()).build();
-        Map<String, Result> best = new LinkedHashMap<>();
+        Map<String, List<Result>> runs = new LinkedHashMap<>();
         try (AsyncLLM llm = AsyncLLM.fromEngineArgs(args)) {
             List<LoraRequest> loras = new ArrayList<>();
             for (int i = 0; i < adapters.size(); i++) {
@@ -67,14 +86,13 @@ public final class MixedAdapterBenchmark {
             for (int run = 0; run <= settings.repeats(); run++) {
                 for (Scenario scenario : scenarios) {
                     Result result = once(llm, scenario, settings);
-                    Result previous = best.get(scenario.name());
-                    if (run > 0 && (previous == null || result.tokensPerSecond() > previous.tokensPerSecond())) {
-                        best.put(scenario.name(), result); // run 0 warms up
+                    if (run > 0) { // run 0 warms up
+                        runs.computeIfAbsent(scenario.name(), k -> new ArrayList<>()).add(result);
                     }
                 }
             }
         }
-        List<Result> results = List.copyOf(best.values());
+        List<Summary> results = runs.values().stream().map(Summary::of).toList();
         write(reportDir, model, settings, results);
         return results;
     }
@@ -104,7 +122,7 @@ public final class MixedAdapterBenchmark {
                 .getProcessCpuTime();
     }
 
-    private static void write(Path dir, Path model, Settings settings, List<Result> results) {
+    private static void write(Path dir, Path model, Settings settings, List<Summary> results) {
         try {
             Files.createDirectories(dir);
             Map<String, Object> report = new LinkedHashMap<>();
@@ -117,14 +135,16 @@ public final class MixedAdapterBenchmark {
             md.append("# LoRA: mixed adapters vs base\n\n")
                     .append("Model `").append(model.getFileName()).append("`, ").append(settings.requests())
                     .append(" concurrent greedy requests × ").append(settings.maxTokens()).append(" tokens, ")
-                    .append(settings.threads()).append(" threads, best of ").append(settings.repeats()).append(" runs (scenarios interleaved).\n\n")
-                    .append("| scenario | adapters | output tokens | wall s | tokens/s | vs base | CPU s | tokens/CPU s | vs base |\n")
-                    .append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-            Result base = results.getFirst();
-            for (Result r : results) {
-                md.append(String.format("| %s | %d | %d | %.3f | %.1f | %.2f× | %.3f | %.1f | %.2f× |%n", r.scenario(),
-                        r.adapters(), r.outputTokens(), r.seconds(), r.tokensPerSecond(), r.tokensPerSecond() / base.tokensPerSecond(),
-                        r.cpuSeconds(), r.tokensPerCpuSecond(), r.tokensPerCpuSecond() / base.tokensPerCpuSecond()));
+                    .append(settings.threads()).append(" threads, ").append(settings.repeats())
+                    .append(" runs per scenario, scenarios interleaved.\n\n")
+                    .append("| scenario | adapters | output tokens | median tokens/s | vs base | best tokens/s | median tokens/CPU s | vs base |\n")
+                    .append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+            Summary base = results.getFirst();
+            for (Summary r : results) {
+                md.append(String.format("| %s | %d | %d | %.1f | %.2f× | %.1f | %.1f | %.2f× |%n", r.scenario(), r.adapters(),
+                        r.outputTokensPerRun(), r.medianTokensPerSecond(), r.medianTokensPerSecond() / base.medianTokensPerSecond(),
+                        r.bestTokensPerSecond(), r.medianTokensPerCpuSecond(),
+                        r.medianTokensPerCpuSecond() / base.medianTokensPerCpuSecond()));
             }
             Files.writeString(dir.resolve("lora-mixed.md"), md);
         } catch (IOException e) {

@@ -17,6 +17,9 @@ module dev.panllama.engine {
     exports dev.panllama.engine.gguf;
     exports dev.panllama.engine.metrics;
     exports dev.panllama.engine.profiling;
+    exports dev.panllama.engine.lora;
     exports dev.panllama.engine.models;
     exports dev.panllama.engine.nativeapi;
+
+    uses dev.panllama.engine.lora.LoraRuntimeProvider;
 }

@@ -5,6 +5,8 @@ import dev.panllama.engine.SchedulingPolicy;
 import dev.panllama.engine.models.ModelResolver;
 import dev.panllama.engine.nativeapi.ContextParams.FlashAttention;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Option;
 
@@ -47,6 +49,18 @@ final class EngineOptions {
     @Option(names = "--block-size", defaultValue = "16", description = "Tokens per prefix-cache block (default: ${DEFAULT-VALUE}).")
     int blockSize;
 
+    @Option(names = "--enable-lora", description = "Accept LoRA adapters per request (on when --lora is given).")
+    boolean enableLora;
+
+    @Option(names = "--max-loras", defaultValue = "1", description = "Distinct adapters running at once; others wait (default: ${DEFAULT-VALUE}).")
+    int maxLoras;
+
+    @Option(names = "--max-cpu-loras", defaultValue = "0", description = "Adapters kept loaded, LRU with pinning (default: --max-loras).")
+    int maxCpuLoras;
+
+    @Option(names = "--lora-allowed-dir", description = "A directory adapter files may come from; repeatable (default: any).")
+    List<Path> loraAllowedDirs = new ArrayList<>();
+
     EngineArgs toEngineArgs(Long seed) {
         return EngineArgs.builder()
                 .model(ModelResolver.resolve(model))
@@ -62,6 +76,7 @@ final class EngineOptions {
                 .chatTemplate(chatTemplate)
                 .enablePrefixCaching(enablePrefixCaching).prefixCacheBlockSize(blockSize)
                 .seed(seed)
+                .enableLora(enableLora).maxLoras(maxLoras).maxCpuLoras(maxCpuLoras).loraAllowedDirs(loraAllowedDirs)
                 .build();
     }
 

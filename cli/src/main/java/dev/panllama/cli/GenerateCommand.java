@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.panllama.engine.AsyncLLM;
 import dev.panllama.engine.CompletionOutput;
 import dev.panllama.engine.GenerateOptions;
+import dev.panllama.engine.LoraRequest;
 import dev.panllama.engine.Prompt;
 import dev.panllama.engine.RequestOutput;
 import dev.panllama.engine.RequestOutputKind;
@@ -45,6 +46,12 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--stats", description = "Print token counts and speed to stderr.")
     boolean stats;
 
+    @Option(names = "--lora", description = "A GGUF LoRA adapter to generate with.")
+    java.nio.file.Path lora;
+
+    @Option(names = "--lora-scale", defaultValue = "1", description = "How strongly the adapter applies (default: ${DEFAULT-VALUE}).")
+    float loraScale;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -53,8 +60,11 @@ final class GenerateCommand implements Callable<Integer> {
             // text streams as deltas whatever the kind asked for; JSON shows the kind as requested
             params = params.toBuilder().outputKind(RequestOutputKind.DELTA).build();
         }
+        engine.enableLora |= lora != null;
+        GenerateOptions options = lora == null ? GenerateOptions.defaults()
+                : GenerateOptions.defaults().withLoraRequest(new LoraRequest(lora.getFileName().toString(), 1, lora, loraScale));
         try (AsyncLLM llm = AsyncLLM.fromEngineArgs(engine.toEngineArgs(null));
-             RequestStream stream = llm.generate(Prompt.text(prompt), params, "generate-0", GenerateOptions.defaults())) {
+             RequestStream stream = llm.generate(Prompt.text(prompt), params, "generate-0", options)) {
             if (json) {
                 ObjectMapper mapper = new ObjectMapper();
                 while (stream.hasNext()) {

@@ -6,6 +6,8 @@ import dev.panllama.engine.core.EngineRequest;
 import dev.panllama.engine.core.EngineSnapshot;
 import dev.panllama.engine.core.InProcessClient;
 import dev.panllama.engine.core.StepStats;
+import dev.panllama.engine.lora.LoraRuntime;
+import dev.panllama.engine.lora.LoraRuntimeProvider;
 import dev.panllama.engine.nativeapi.ChatTemplate;
 import dev.panllama.engine.nativeapi.Context;
 import dev.panllama.engine.nativeapi.ContextParams;
@@ -22,6 +24,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -52,7 +55,12 @@ public final class AsyncLLM implements AutoCloseable {
     private final ControlPlane control;
     private final Encoder encoder;
 
-    private AsyncLLM(EngineArgs args, Model model, Context context, int maxModelLen, EngineObservability observability) {
+    /** Null unless the engine was built with LoRA enabled. */
+    private final LoraRuntime lora;
+
+    private AsyncLLM(EngineArgs args, Model model, Context context, int maxModelLen, EngineObservability observability,
+                     LoraRuntime lora) {
+        this.lora = lora;
         this.args = args;
         this.maxModelLen = maxModelLen;
         String template = args.chatTemplate() != null ? args.chatTemplate() : ChatTemplate.of(model);
@@ -64,7 +72,7 @@ public final class AsyncLLM implements AutoCloseable {
         this.supportedTasks = pooling != PoolingType.NONE ? poolingTasks(pooling)
                 : model.hasDecoder() && !model.hasEncoder() ? Set.of("generate") : Set.of();
         EncodeQueue encodeQueue = null;
-        InProcessClient inProcess = new InProcessClient(model, context, args, maxModelLen);
+        InProcessClient inProcess = new InProcessClient(model, context, args, maxModelLen, lora);
         if (pooling != PoolingType.NONE) {
             encodeQueue = new EncodeQueue(inProcess, context.microBatchSize(), context.maxSequences());
         }
@@ -108,7 +116,8 @@ public final class AsyncLLM implements AutoCloseable {
                     args.flashAttention(), unifiedKv, args.kvCacheDtype());
             Context context = Context.create(model, params);
             return new AsyncLLM(args, model, context, maxModelLen,
-                    observability == null ? EngineObservability.defaults() : observability);
+                    observability == null ? EngineObservability.defaults() : observability,
+                    args.enableLora() ? loraRuntime(model, args) : null);
         } catch (RuntimeException e) {
             model.close();
             throw e;
@@ -123,6 +132,14 @@ public final class AsyncLLM implements AutoCloseable {
         int batch = Math.max(args.maxNumBatchedTokens(), maxModelLen);
         return new ContextParams(kvTokens, batch, batch, args.maxNumSeqs(), args.threads(), 0, true,
                 args.flashAttention(), true, args.kvCacheDtype());
+    }
+
+    /** The LoRA module's runtime for this model, found as a service so the engine does not depend on it. */
+    private static LoraRuntime loraRuntime(Model model, EngineArgs args) {
+        LoraRuntimeProvider provider = ServiceLoader.load(LoraRuntimeProvider.class, AsyncLLM.class.getClassLoader())
+                .findFirst().orElseThrow(() -> new InvalidRequestException("enable_lora", true,
+                        "enable_lora needs the panllama-lora-adapters module on the class or module path"));
+        return provider.create(model, args.maxLoras(), args.maxCpuLoras(), args.loraAllowedDirs());
     }
 
     private static Set<String> poolingTasks(PoolingType pooling) {
@@ -172,7 +189,10 @@ public final class AsyncLLM implements AutoCloseable {
         }
         options = options == null ? GenerateOptions.defaults() : options;
         if (options.loraRequest() != null) {
-            throw new LoraNotEnabledException(options.loraRequest());
+            if (lora == null) {
+                throw new LoraNotEnabledException(options.loraRequest());
+            }
+            lora.validate(options.loraRequest());
         }
         if (options.dataParallelRank() != null && options.dataParallelRank() != 0) {
             throw new InvalidRequestException("data_parallel_rank", options.dataParallelRank(),
@@ -212,7 +232,7 @@ public final class AsyncLLM implements AutoCloseable {
             SamplingParams child = n == 1 ? params : params.forChild(i);
             long seed = baseSeed != null ? baseSeed + i : randomSeed + i;
             client.addRequest(new EngineRequest(ids.get(i), tokens, child, options.priority(), order, seed, promptGroup, maxTokens,
-                    options.cacheSalt()));
+                    options.cacheSalt(), options.loraRequest()));
         }
         return new RequestStream(externalId, collector, () -> client.abortRequests(outputs.abort(ids, true)));
     }
@@ -244,6 +264,54 @@ public final class AsyncLLM implements AutoCloseable {
 
     public void abort(String... requestIds) {
         abort(List.of(requestIds));
+    }
+
+    /**
+     * Loads and registers an adapter ahead of the requests that use it; true also when it was registered. Loads
+     * before it evicts, so a bad file evicts nothing. Fails with the LoRA module's typed errors (bad file, path
+     * outside the allowed directories, every registry slot pinned) or when LoRA is not enabled.
+     */
+    public CompletableFuture<Boolean> addLora(LoraRequest request) {
+        if (request == null) {
+            return CompletableFuture.failedFuture(new InvalidRequestException("lora_request", null, "lora_request is required"));
+        }
+        if (lora != null) {
+            try {
+                lora.validate(request); // file checks on this thread, not the engine's
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
+        return loraCall(l -> l.add(request));
+    }
+
+    /**
+     * Unregisters an adapter, pinned or not; false for unknown ids. Requests already running with it finish with
+     * it (its memory goes when the last of them ends); later requests naming it load it again from their path.
+     */
+    public CompletableFuture<Boolean> removeLora(int loraId) {
+        return loraCall(l -> l.remove(loraId));
+    }
+
+    /** Keeps an adapter loaded whatever the LRU says; unknown ids and a full set of pins fail with typed errors. */
+    public CompletableFuture<Boolean> pinLora(int loraId) {
+        return loraCall(l -> l.pin(loraId));
+    }
+
+    /** Ids of the registered adapters, pinned or not. */
+    public CompletableFuture<Set<Integer>> listLoras() {
+        return loraCall(LoraRuntime::list);
+    }
+
+    private <T> CompletableFuture<T> loraCall(java.util.function.Function<LoraRuntime, T> call) {
+        if (lora == null) {
+            return CompletableFuture.failedFuture(new IllegalStateException(
+                    "LoRA is not enabled: build the engine with EngineArgs.builder().enableLora(true)"));
+        }
+        if (errored()) {
+            return CompletableFuture.failedFuture(deadError());
+        }
+        return client.loraCall(call);
     }
 
     public Tokenizer getTokenizer() {

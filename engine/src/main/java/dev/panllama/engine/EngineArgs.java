@@ -2,6 +2,7 @@ package dev.panllama.engine;
 
 import dev.panllama.engine.nativeapi.ContextParams.FlashAttention;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -25,11 +26,16 @@ import java.util.Locale;
  * @param prefixCacheBlockSize tokens per cached block: prefixes are shared in whole blocks
  * @param enableSleepMode      allow {@code sleep}/{@code wakeUp}; the tokenizer then runs on its own vocab-only
  *                             copy of the model so that sleep level 2 can free the weights
+ * @param enableLora           accept per-request LoRA adapters and the LoRA control calls
+ * @param maxLoras             distinct adapters that running requests may use at once; requests beyond wait
+ * @param maxCpuLoras          adapters kept loaded (LRU with pinning); 0 = maxLoras
+ * @param loraAllowedDirs      directories LoRA files must lie under (empty = any path)
  */
 public record EngineArgs(Path model, int maxModelLen, int maxNumSeqs, int maxNumBatchedTokens, int kvCacheTokens,
                          int nGpuLayers, int threads, String kvCacheDtype, FlashAttention flashAttention, Long seed,
                          SchedulingPolicy schedulingPolicy, String chatTemplate, int maxLogprobs,
-                         boolean enablePrefixCaching, int prefixCacheBlockSize, boolean enableSleepMode) {
+                         boolean enablePrefixCaching, int prefixCacheBlockSize, boolean enableSleepMode,
+                         boolean enableLora, int maxLoras, int maxCpuLoras, List<Path> loraAllowedDirs) {
 
     /** Caps the default KV size so a long-context model does not allocate gigabytes it may never use. */
     public static final int DEFAULT_MAX_KV_TOKENS = 1 << 16;
@@ -53,6 +59,13 @@ public record EngineArgs(Path model, int maxModelLen, int maxNumSeqs, int maxNum
         }
         flashAttention = flashAttention == null ? FlashAttention.AUTO : flashAttention;
         schedulingPolicy = schedulingPolicy == null ? SchedulingPolicy.FCFS : schedulingPolicy;
+        requireAtLeast("max_loras", maxLoras, 1);
+        maxCpuLoras = maxCpuLoras == 0 ? maxLoras : maxCpuLoras;
+        if (maxCpuLoras < maxLoras) {
+            throw new InvalidRequestException("max_cpu_loras", maxCpuLoras, "max_cpu_loras (" + maxCpuLoras
+                    + ") must be >= max_loras (" + maxLoras + ")");
+        }
+        loraAllowedDirs = loraAllowedDirs == null ? List.of() : List.copyOf(loraAllowedDirs);
     }
 
     private static void requireAtLeast(String field, int value, int min) {
@@ -83,6 +96,10 @@ public record EngineArgs(Path model, int maxModelLen, int maxNumSeqs, int maxNum
         private boolean enablePrefixCaching = true;
         private int prefixCacheBlockSize = 16;
         private boolean enableSleepMode;
+        private boolean enableLora;
+        private int maxLoras = 1;
+        private int maxCpuLoras;
+        private List<Path> loraAllowedDirs = List.of();
 
         public Builder model(Path path) { this.model = path; return this; }
         public Builder maxModelLen(int tokens) { this.maxModelLen = tokens; return this; }
@@ -100,11 +117,16 @@ public record EngineArgs(Path model, int maxModelLen, int maxNumSeqs, int maxNum
         public Builder enablePrefixCaching(boolean on) { this.enablePrefixCaching = on; return this; }
         public Builder prefixCacheBlockSize(int tokens) { this.prefixCacheBlockSize = tokens; return this; }
         public Builder enableSleepMode(boolean enable) { this.enableSleepMode = enable; return this; }
+        public Builder enableLora(boolean enable) { this.enableLora = enable; return this; }
+        public Builder maxLoras(int most) { this.maxLoras = most; return this; }
+        public Builder maxCpuLoras(int most) { this.maxCpuLoras = most; return this; }
+        public Builder loraAllowedDirs(List<Path> dirs) { this.loraAllowedDirs = dirs; return this; }
 
         public EngineArgs build() {
             return new EngineArgs(model, maxModelLen, maxNumSeqs, maxNumBatchedTokens, kvCacheTokens, nGpuLayers,
                     threads, kvCacheDtype, flashAttention, seed, schedulingPolicy, chatTemplate, maxLogprobs,
-                    enablePrefixCaching, prefixCacheBlockSize, enableSleepMode);
+                    enablePrefixCaching, prefixCacheBlockSize, enableSleepMode, enableLora, maxLoras, maxCpuLoras,
+                    loraAllowedDirs);
         }
     }
 }

@@ -8,14 +8,14 @@ import java.util.Map;
  *
  * @param priority             lower runs earlier under the PRIORITY policy (ignored by FCFS)
  * @param arrivalTime          when the request arrived (null = now); orders ties and latency metrics
- * @param loraRequest          an adapter to apply; rejected until LoRA support is enabled
+ * @param loraRequest          an adapter to apply; rejected unless the engine was built with LoRA enabled
  * @param traceHeaders         W3C trace-context headers (traceparent, tracestate) to continue a trace
  * @param addSpecialTokens     add BOS/EOS when tokenizing a text prompt (null = yes for text, no for chat)
  * @param truncatePromptTokens keep only the last k prompt tokens (-1 = max_model_len; null = no truncation)
  * @param dataParallelRank     pin to one data-parallel engine (only 0 exists with one engine)
  * @param cacheSalt            requests share cached prompt prefixes only with requests of the same salt (null = none)
  */
-public record GenerateOptions(int priority, Instant arrivalTime, Object loraRequest, Map<String, String> traceHeaders,
+public record GenerateOptions(int priority, Instant arrivalTime, LoraRequest loraRequest, Map<String, String> traceHeaders,
                               Boolean addSpecialTokens, Integer truncatePromptTokens, Integer dataParallelRank,
                               String cacheSalt) {
 
@@ -35,7 +35,7 @@ public record GenerateOptions(int priority, Instant arrivalTime, Object loraRequ
         return new GenerateOptions(priority, value, loraRequest, traceHeaders, addSpecialTokens, truncatePromptTokens, dataParallelRank, cacheSalt);
     }
 
-    public GenerateOptions withLoraRequest(Object value) {
+    public GenerateOptions withLoraRequest(LoraRequest value) {
         return new GenerateOptions(priority, arrivalTime, value, traceHeaders, addSpecialTokens, truncatePromptTokens, dataParallelRank, cacheSalt);
     }
 

@@ -96,7 +96,7 @@ class AsyncLLMValidationTest {
                         e -> withOptions(e, options.withTruncatePromptTokens(MAX_MODEL_LEN + 1))),
                 bad("params truncate_prompt_tokens > max_model_len", "truncate_prompt_tokens",
                         e -> withParams(e, params.toBuilder().truncatePromptTokens(100).build())),
-                bad("lora_request without LoRA", "lora_request", e -> withOptions(e, options.withLoraRequest("adapter-1"))),
+                bad("lora_request without LoRA", "lora_request", e -> withOptions(e, options.withLoraRequest(new LoraRequest("adapter-1", 1, java.nio.file.Path.of("adapter-1.gguf"), 1f)))),
                 bad("data_parallel_rank 1 with one engine", "data_parallel_rank",
                         e -> withOptions(e, options.withDataParallelRank(1))),
                 bad("data_parallel_rank -1", "data_parallel_rank", e -> withOptions(e, options.withDataParallelRank(-1))),

@@ -108,6 +108,11 @@ final class EngineControl {
             throw new SleepModeException("sleep level " + level + " is not one of 0 (pause scheduling), 1 (free the KV cache)"
                     + " or 2 (free KV cache and weights)");
         }
+        if (level == 2 && core.loraEnabled()) {
+            // loaded adapters belong to the model level 2 frees; reloading them all on wake-up is not done yet
+            throw new SleepModeException("sleep level 2 frees the model its LoRA adapters were loaded for: use level 1"
+                    + " with LoRA enabled");
+        }
         if (!sleeping.isEmpty()) {
             LOG.warn("sleep({}) ignored: the engine is already asleep at level {}", level, sleepLevel);
             return sleepStatus();

@@ -3,6 +3,7 @@ package dev.panllama.engine.core;
 import dev.panllama.engine.EngineArgs;
 import dev.panllama.engine.EngineDeadException;
 import dev.panllama.engine.FinishReason;
+import dev.panllama.engine.lora.LoraRuntime;
 import dev.panllama.engine.nativeapi.Context;
 import dev.panllama.engine.nativeapi.Model;
 import dev.panllama.engine.nativeapi.Vocab;
@@ -45,6 +46,9 @@ public final class EngineCore {
     private final ModelRunner runner;
     private Vocab vocab;
     private final Consumer<Object> sink;
+    /** Null when the engine was built without LoRA. */
+    private final LoraRuntime lora;
+    private LoraRuntime.AdapterSet appliedAdapters;
     private final BlockingQueue<Command> inbox = new LinkedBlockingQueue<>();
     private final Thread thread;
     private volatile Throwable deathCause;
@@ -56,11 +60,16 @@ public final class EngineCore {
      * @param sink receives a {@link StepOutputs} per step, and the {@link Throwable} that killed the engine
      */
     EngineCore(Model model, Context context, EngineArgs args, int maxModelLen, Consumer<Object> sink) {
+        this(model, context, args, maxModelLen, null, sink);
+    }
+
+    EngineCore(Model model, Context context, EngineArgs args, int maxModelLen, LoraRuntime lora, Consumer<Object> sink) {
+        this.lora = lora;
         this.resources = new EngineResources(model, context);
         this.control = new EngineControl(this, args.enableSleepMode());
         this.maxModelLen = maxModelLen;
         this.kv = new KvCacheManager(context, args.maxNumSeqs(), prefixBlockSize(model, context, args));
-        this.scheduler = new Scheduler(args.schedulingPolicy(), args.maxNumBatchedTokens(), kv);
+        this.scheduler = new Scheduler(args.schedulingPolicy(), args.maxNumBatchedTokens(), kv, args.maxLoras());
         this.runner = new ModelRunner(context, args.maxNumBatchedTokens());
         this.vocab = model.vocab();
         this.sink = sink;
@@ -150,19 +159,23 @@ public final class EngineCore {
             sink.accept(t);
         } finally {
             runner.close();
+            if (lora != null) {
+                lora.close();
+            }
             resources.close();
         }
     }
 
     private void handle(Command command) {
         switch (command) {
-            case Add add -> scheduler.add(add.request());
+            case Add add -> admit(add.request());
             case Abort abort -> {
                 for (String id : abort.requestIds()) {
                     EngineRequest request = scheduler.get(id);
                     if (request != null) {
                         scheduler.remove(id);
                         runner.release(request);
+                        request.releaseLora();
                     }
                 }
                 publishState();
@@ -170,6 +183,48 @@ public final class EngineCore {
             case Utility<?> utility -> runUtility(utility);
             case Stop stop -> { }
         }
+    }
+
+    /** Queues a request; one with an adapter first takes hold of it (loading it if needed). */
+    private void admit(EngineRequest request) {
+        if (request.lora() != null) {
+            try {
+                request.holdLora(lora.acquire(request.lora()));
+            } catch (RuntimeException e) {
+                // the caller's thread validated the file; this is a refusal only the load itself could find
+                LOG.warn("request {} cannot use LoRA adapter {}: {}", request.id(), request.lora(), e.getMessage());
+                request.finish(FinishReason.ABORT, "LoRA adapter " + request.lora().id() + " could not be loaded: " + e.getMessage());
+                sink.accept(new StepOutputs(List.of(new EngineCoreOutput(request.id(), new int[0], null,
+                        request.finishReason(), request.stopReason(), 0, null, 0)), stateOnly()));
+                return;
+            }
+        }
+        scheduler.add(request);
+    }
+
+    boolean loraEnabled() {
+        return lora != null;
+    }
+
+    /** The engine's LoRA support, for utility calls; fails when the engine was built without it. */
+    LoraRuntime lora() {
+        if (lora == null) {
+            throw new IllegalStateException("LoRA is not enabled: build the engine with enableLora(true)");
+        }
+        return lora;
+    }
+
+    /** Applies the step's adapter set; llama.cpp re-plans its graph only when the set changes. */
+    private void applyAdapters(LoraRuntime.AdapterSet set) {
+        if (java.util.Objects.equals(set, appliedAdapters) && (set == null || resources.context().loraAdapters().contains(set.adapter()))) {
+            return;
+        }
+        if (set == null) {
+            resources.context().setLoraAdapters(List.of(), new float[0]);
+        } else {
+            resources.context().setLoraAdapters(List.of(set.adapter()), new float[] {set.scale()});
+        }
+        appliedAdapters = set;
     }
 
     private <T> void runUtility(Utility<T> utility) {
@@ -201,6 +256,9 @@ public final class EngineCore {
         List<ScheduledChunk> chunks = scheduler.schedule();
         if (chunks.isEmpty()) {
             return;
+        }
+        if (lora != null) {
+            applyAdapters(chunks.getFirst().request().adapterSet());
         }
         List<ModelRunner.Sampled> sampled = runner.execute(chunks);
         if (sampled == null) {
@@ -291,6 +349,7 @@ public final class EngineCore {
         vocab = fresh.model().vocab();
         kv.rebind(fresh);
         runner.rebind(fresh);
+        appliedAdapters = null; // a new context starts without adapters
     }
 
     /** Appends a sampled token, applies the engine-side stop rules, and finishes the request if they say so. */
@@ -313,6 +372,7 @@ public final class EngineCore {
         if (request.isFinished()) {
             scheduler.finish(request);
             runner.release(request);
+            request.releaseLora();
         }
         return new EngineCoreOutput(request.id(), new int[] {token}, s.logprobs() == null ? null : List.of(s.logprobs()),
                 request.finishReason(), request.stopReason(), request.cachedTokens(), promptLogprobs,

@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import dev.panllama.engine.lora.LoraRuntime;
 
 /**
  * How the front end talks to an engine core: ADD, ABORT and utility calls, nothing else. In-process now
@@ -20,6 +22,9 @@ public interface EngineCoreClient extends ControlPlaneClient, AutoCloseable {
 
     /** Empties the prefix cache between steps; see {@code AsyncLLM.resetPrefixCache}. */
     CompletableFuture<Boolean> resetPrefixCache(boolean resetRunningRequests);
+
+    /** Runs a LoRA control call (add, remove, pin, list) on the engine thread between steps. */
+    <T> CompletableFuture<T> loraCall(Function<LoraRuntime, T> call);
 
     /** Where step outputs go; set once before the first request. */
     void setOutputSink(Consumer<Object> sink);

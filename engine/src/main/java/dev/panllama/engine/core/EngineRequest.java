@@ -1,7 +1,9 @@
 package dev.panllama.engine.core;
 
 import dev.panllama.engine.FinishReason;
+import dev.panllama.engine.LoraRequest;
 import dev.panllama.engine.SamplingParams;
+import dev.panllama.engine.lora.LoraRuntime;
 import java.util.Arrays;
 
 /**
@@ -23,6 +25,9 @@ public final class EngineRequest {
     private final int maxTokens;
     /** Keeps requests that share a prompt from sharing cached KV (vLLM's cache_salt); null = no salt. */
     private final String cacheSalt;
+    private final LoraRequest lora;
+    /** The loaded adapter this request holds while the engine has it; null for the base model. */
+    private LoraRuntime.Lease loraLease;
     private int[] output = new int[16];
     private int outputLength;
     private int computed;
@@ -37,6 +42,12 @@ public final class EngineRequest {
 
     public EngineRequest(String id, int[] promptTokens, SamplingParams params, int priority, long arrivalSequence,
                          long seed, String promptGroup, int maxTokens, String cacheSalt) {
+        this(id, promptTokens, params, priority, arrivalSequence, seed, promptGroup, maxTokens, cacheSalt, null);
+    }
+
+    public EngineRequest(String id, int[] promptTokens, SamplingParams params, int priority, long arrivalSequence,
+                         long seed, String promptGroup, int maxTokens, String cacheSalt, LoraRequest lora) {
+        this.lora = lora;
         this.id = id;
         this.promptTokens = promptTokens;
         this.params = params;
@@ -65,6 +76,29 @@ public final class EngineRequest {
     public Object stopReason() { return stopReason; }
     public int cachedTokens() { return cachedTokens; }
     public long firstScheduledNanos() { return firstScheduledNanos; }
+
+    public LoraRequest lora() { return lora; }
+
+    /** The adapter set this request computes under; null for the base model. Requests of one set share steps. */
+    public LoraRuntime.AdapterSet adapterSet() {
+        return loraLease == null ? null : loraLease.adapterSet();
+    }
+
+    LoraRuntime.Lease loraLease() {
+        return loraLease;
+    }
+
+    void holdLora(LoraRuntime.Lease lease) {
+        loraLease = lease;
+    }
+
+    /** Gives the adapter back; once a request ended it never computes again. */
+    void releaseLora() {
+        if (loraLease != null) {
+            loraLease.close();
+            loraLease = null;
+        }
+    }
 
     public int totalLength() {
         return promptTokens.length + outputLength;

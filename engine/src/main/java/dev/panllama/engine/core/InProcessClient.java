@@ -1,6 +1,7 @@
 package dev.panllama.engine.core;
 
 import dev.panllama.engine.EngineArgs;
+import dev.panllama.engine.lora.LoraRuntime;
 import dev.panllama.engine.nativeapi.Context;
 import dev.panllama.engine.nativeapi.Model;
 import java.time.Duration;
@@ -21,7 +22,12 @@ public final class InProcessClient implements EngineCoreClient {
 
     /** Takes ownership of the model and context: the engine thread frees them when it ends. */
     public InProcessClient(Model model, Context context, EngineArgs args, int maxModelLen) {
-        this.core = new EngineCore(model, context, args, maxModelLen, item -> sink.accept(item));
+        this(model, context, args, maxModelLen, null);
+    }
+
+    /** @param lora the engine's LoRA support, closed by the engine thread when it ends; null for none */
+    public InProcessClient(Model model, Context context, EngineArgs args, int maxModelLen, LoraRuntime lora) {
+        this.core = new EngineCore(model, context, args, maxModelLen, lora, item -> sink.accept(item));
         core.start();
     }
 
@@ -88,6 +94,11 @@ public final class InProcessClient implements EngineCoreClient {
     @Override
     public CompletableFuture<Void> drain() {
         return call(core -> core.control().drain()).thenCompose(done -> done);
+    }
+
+    @Override
+    public <T> CompletableFuture<T> loraCall(Function<LoraRuntime, T> call) {
+        return call(core -> call.apply(core.lora()));
     }
 
     /** Runs {@code utility} on the engine thread between steps. */

@@ -1,19 +1,31 @@
 package dev.panllama.engine.core;
 
+import dev.panllama.engine.LoraRequest;
 import dev.panllama.engine.SchedulingPolicy;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.PriorityQueue;
+import java.util.Set;
 
 /**
  * Decides what each step computes. Running requests come first (one decode token each, or the next chunk of
  * their prompt), then waiting requests are admitted while sequence slots, the step's token budget and KV
  * cells allow. A long prompt is split into chunks that fit the budget, so it never stalls running decodes.
  * When the KV cache is short, running requests are preempted (freed, recomputed later), never dropped.
+ *
+ * <p>LoRA: llama.cpp applies one adapter set to a whole decode, so requests are bucketed by adapter set and
+ * each step serves one bucket. A bucket keeps its turn for up to {@link #STEPS_PER_TURN} steps, then the bucket
+ * served least recently goes next, so every bucket runs again within (buckets - 1) × STEPS_PER_TURN steps. A
+ * waiting request whose adapter would make running requests use more than {@code maxLoras} distinct adapters
+ * waits until one of them finishes. Without adapters there is one bucket and nothing changes.
  */
 final class Scheduler {
     private final SchedulingPolicy policy;
@@ -22,11 +34,33 @@ final class Scheduler {
     private final PriorityQueue<EngineRequest> waiting;
     private final List<EngineRequest> running = new ArrayList<>();
     private final Map<String, EngineRequest> requests = new LinkedHashMap<>();
+    private final Comparator<EngineRequest> order;
+    private final int maxLoras;
+    /** Step at which each adapter-set bucket was last served: the least recent goes next. */
+    private final Map<Object, Long> lastServed = new HashMap<>();
+    private long schedules;
     private long preemptions;
     /** False while paused or asleep: nobody leaves the waiting queue. */
     private boolean admissionOpen = true;
 
+    /**
+     * Changing the adapter set makes llama.cpp re-plan its compute graph at the next decode, which costs more
+     * than a small decode; turns of several steps spread that cost while keeping the wait of other buckets short.
+     */
+    static final int STEPS_PER_TURN = 4;
+
+    private Object turn;
+    private int turnSteps;
+
+    /** The bucket key of requests without an adapter (map keys cannot be null here). */
+    private static final Object BASE = new Object();
+
     Scheduler(SchedulingPolicy policy, int tokenBudget, KvCacheManager kv) {
+        this(policy, tokenBudget, kv, 1);
+    }
+
+    Scheduler(SchedulingPolicy policy, int tokenBudget, KvCacheManager kv, int maxLoras) {
+        this.maxLoras = maxLoras;
         this.policy = policy;
         this.tokenBudget = tokenBudget;
         this.kv = kv;
@@ -34,11 +68,15 @@ final class Scheduler {
         if (policy == SchedulingPolicy.PRIORITY) {
             order = Comparator.comparingInt(EngineRequest::priority).thenComparing(order);
         }
+        this.order = order;
         this.waiting = new PriorityQueue<>(order);
     }
 
     void add(EngineRequest request) {
-        request.attachBlocks(kv.blocksFor(null, request.cacheSalt()));
+        // cached KV computed under one adapter is no use to another: the adapter is part of every block's key
+        LoraRequest lora = request.lora();
+        String adapterKey = lora == null ? null : lora.name() + "#" + lora.id() + "@" + lora.scale() + ":" + lora.path();
+        request.attachBlocks(kv.blocksFor(adapterKey, request.cacheSalt()));
         requests.put(request.id(), request);
         waiting.add(request);
     }
@@ -93,12 +131,17 @@ final class Scheduler {
     List<ScheduledChunk> schedule() {
         List<ScheduledChunk> chunks = new ArrayList<>();
         int budget = tokenBudget;
+        Object bucket = chooseBucket();
+        if (bucket == null) {
+            return chunks;
+        }
+        lastServed.put(bucket, schedules++);
         // running requests keep their places: decodes first, so a newcomer's prompt never starves them
         for (EngineRequest request : List.copyOf(running)) {
             if (budget == 0) {
                 break;
             }
-            if (!running.contains(request)) {
+            if (!running.contains(request) || !bucket.equals(bucketOf(request))) {
                 continue; // preempted to make room for an earlier one
             }
             int count = Math.min(request.uncomputed(), budget);
@@ -123,7 +166,10 @@ final class Scheduler {
             }
         }
         while (admissionOpen && budget > 0 && kv.freeSlotCount() > 0 && !waiting.isEmpty()) {
-            EngineRequest request = waiting.peek();
+            EngineRequest request = nextWaiting(bucket);
+            if (request == null) {
+                break;
+            }
             if (siblingIsComputingPrompt(request)) {
                 break; // it takes the sibling's prompt cells once they exist, keeping its place in the queue
             }
@@ -136,7 +182,7 @@ final class Scheduler {
                 kv.release(request, true);
                 break; // admission waits for cells instead of preempting someone already running
             }
-            waiting.poll();
+            waiting.remove(request);
             kv.recordFirstAdmission(request);
             running.add(request);
             request.markScheduled(System.nanoTime());
@@ -144,6 +190,73 @@ final class Scheduler {
             budget -= count;
         }
         return chunks;
+    }
+
+    private static Object bucketOf(EngineRequest request) {
+        Object set = request.adapterSet();
+        return set == null ? BASE : set;
+    }
+
+    /**
+     * The bucket this step serves: the current one while its turn lasts and it can run; else, among the adapter
+     * sets of running requests and of waiting requests that may start (their set already runs, they use no
+     * adapter, or fewer than maxLoras adapters run), the one served least recently; sets never served yet go
+     * first. Null when nothing can run.
+     */
+    private Object chooseBucket() {
+        Set<Object> candidates = new LinkedHashSet<>();
+        Set<Object> runningAdapters = new HashSet<>();
+        for (EngineRequest request : running) {
+            Object key = bucketOf(request);
+            candidates.add(key);
+            if (key != BASE) {
+                runningAdapters.add(key);
+            }
+        }
+        if (kv.freeSlotCount() > 0) {
+            for (EngineRequest request : waiting) {
+                Object key = bucketOf(request);
+                if (admissible(key, runningAdapters)) {
+                    candidates.add(key);
+                }
+            }
+        }
+        if (turn != null && turnSteps < STEPS_PER_TURN && candidates.contains(turn)) {
+            turnSteps++;
+            return turn;
+        }
+        Object best = null;
+        long bestServed = Long.MAX_VALUE;
+        for (Object key : candidates) {
+            long served = lastServed.getOrDefault(key, -1L);
+            if (served < bestServed) {
+                best = key;
+                bestServed = served;
+            }
+        }
+        lastServed.keySet().retainAll(candidates);
+        turn = best;
+        turnSteps = 1;
+        return best;
+    }
+
+    private boolean admissible(Object key, Set<Object> runningAdapters) {
+        return key == BASE || runningAdapters.contains(key) || runningAdapters.size() < maxLoras;
+    }
+
+    /** The first waiting request, in queue order, of this bucket; the head itself in the common case. */
+    private EngineRequest nextWaiting(Object bucket) {
+        EngineRequest head = waiting.peek();
+        if (head != null && bucket.equals(bucketOf(head))) {
+            return head;
+        }
+        EngineRequest first = null;
+        for (EngineRequest request : waiting) {
+            if (bucket.equals(bucketOf(request)) && (first == null || order.compare(request, first) < 0)) {
+                first = request;
+            }
+        }
+        return first;
     }
 
     private static int reserved(List<ScheduledChunk> chunks) {
@@ -181,7 +294,8 @@ final class Scheduler {
         }
         int shared = request.promptLength() - 1;
         for (EngineRequest sibling : running) {
-            if (request.promptGroup().equals(sibling.promptGroup()) && sibling.computed() >= shared) {
+            if (request.promptGroup().equals(sibling.promptGroup()) && sibling.computed() >= shared
+                    && Objects.equals(request.adapterSet(), sibling.adapterSet())) {
                 kv.sharePrefix(sibling, request, shared);
                 request.skipTo(shared, shared);
                 return true;

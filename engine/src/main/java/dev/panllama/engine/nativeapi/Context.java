@@ -7,7 +7,9 @@ import dev.panllama.engine.NativeCallException;
 import dev.panllama.engine.UnsupportedModelException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.BitSet;
+import java.util.List;
 
 /**
  * A llama.cpp context: the KV cache and compute state for up to {@code maxSequences} sequences of one model.
@@ -30,6 +32,9 @@ public final class Context implements AutoCloseable {
     /** Batch indices that produced logits in the last successful decode: only those may be read or sampled. */
     private final BitSet outputs = new BitSet();
     private int lastBatchSize;
+    /** What llama.cpp applies now, so a closing adapter can be taken off before its memory goes. */
+    private List<LoraAdapter> loraAdapters = List.of();
+    private float[] loraScales = new float[0];
 
     /** llama.cpp's LLAMA_MAX_SEQ: the width of every KV cell's sequence set. */
     public static final int MAX_SEQUENCE_IDS = 256;
@@ -297,6 +302,59 @@ public final class Context implements AutoCloseable {
 
     private static String orNoDetail(String error) {
         return error == null ? "no detail logged" : error;
+    }
+
+    /**
+     * Replaces the set of LoRA adapters applied to every following decode ({@code y = Wx + scale·B(Ax)} in each
+     * adapted matmul). An empty list applies none. KV computed under one set is not valid under another: callers
+     * keep sequences of different sets apart.
+     *
+     * @throws IllegalArgumentException for adapters of another model, closed adapters, or non-finite scales
+     */
+    public void setLoraAdapters(List<LoraAdapter> adapters, float[] scales) {
+        if (adapters.size() != scales.length) {
+            throw new IllegalArgumentException(adapters.size() + " adapters but " + scales.length + " scales");
+        }
+        for (int i = 0; i < scales.length; i++) {
+            LoraAdapter adapter = adapters.get(i);
+            if (adapter.model() != model || !adapter.isOpen()) {
+                throw new IllegalArgumentException(adapter + " is closed or belongs to another model");
+            }
+            if (!Float.isFinite(scales[i])) {
+                throw new IllegalArgumentException("LoRA scale " + scales[i] + " is not finite");
+            }
+        }
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment pointers = call.allocate(ValueLayout.ADDRESS, Math.max(1, adapters.size()));
+            for (int i = 0; i < adapters.size(); i++) {
+                pointers.setAtIndex(ValueLayout.ADDRESS, i, adapters.get(i).handle());
+            }
+            MemorySegment values = call.allocateFrom(ValueLayout.JAVA_FLOAT, scales.length == 0 ? new float[1] : scales);
+            LlamaCpp.llama_set_adapters_lora(handle, pointers, adapters.size(), values);
+        }
+        loraAdapters = List.copyOf(adapters);
+        loraScales = scales.clone();
+    }
+
+    /** The adapters applied now. */
+    public List<LoraAdapter> loraAdapters() {
+        return loraAdapters;
+    }
+
+    void dropLoraAdapter(LoraAdapter adapter) {
+        int i = loraAdapters.indexOf(adapter);
+        if (i < 0 || !isOpen()) {
+            return;
+        }
+        List<LoraAdapter> kept = new java.util.ArrayList<>(loraAdapters);
+        float[] scales = new float[kept.size() - 1];
+        for (int j = 0, k = 0; j < kept.size(); j++) {
+            if (j != i) {
+                scales[k++] = loraScales[j];
+            }
+        }
+        kept.remove(i);
+        setLoraAdapters(kept, scales);
     }
 
     public boolean isOpen() {

@@ -30,6 +30,7 @@ public final class Model implements AutoCloseable {
     private final ModelParams params;
     private final Vocab vocab;
     private final Set<Context> contexts = ConcurrentHashMap.newKeySet();
+    private final Set<LoraAdapter> adapters = ConcurrentHashMap.newKeySet();
 
     private Model(Arena arena, MemorySegment handle, Path path, GgufFile file, ModelParams params) {
         this.arena = arena;
@@ -122,6 +123,18 @@ public final class Model implements AutoCloseable {
 
     void unregister(Context context) {
         contexts.remove(context);
+    }
+
+    void register(LoraAdapter adapter) {
+        adapters.add(adapter);
+    }
+
+    /** An adapter is closing: no context may keep applying it, and the model must not free it again. */
+    void release(LoraAdapter adapter) {
+        adapters.remove(adapter);
+        for (Context context : contexts) {
+            context.dropLoraAdapter(adapter);
+        }
     }
 
     public Path path() {
@@ -267,6 +280,9 @@ public final class Model implements AutoCloseable {
         }
         for (Context context : contexts) {
             context.close();
+        }
+        for (LoraAdapter adapter : adapters) {
+            adapter.close();
         }
         arena.close();
     }

@@ -1,0 +1,147 @@
+package dev.panllama.lora;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.panllama.engine.AsyncLLM;
+import dev.panllama.engine.EngineArgs;
+import dev.panllama.engine.FinishReason;
+import dev.panllama.engine.GenerateOptions;
+import dev.panllama.engine.InvalidRequestException;
+import dev.panllama.engine.LoraNotEnabledException;
+import dev.panllama.engine.LoraRequest;
+import dev.panllama.engine.Prompt;
+import dev.panllama.engine.SamplingParams;
+import dev.panllama.lora.InvalidLoraAdapterException.Reason;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Every bad adapter is a typed error found in Java before llama.cpp sees the file; the engine stays healthy. */
+class LoraValidationTest {
+    static Path allowed;
+    static Path outside;
+    static Path good;
+    static AsyncLLM llm;
+
+    @BeforeAll
+    static void start() throws Exception {
+        allowed = Files.createTempDirectory("panllama-lora-allowed");
+        outside = Files.createTempDirectory("panllama-lora-outside");
+        good = LoraSynthesizer.synthesize(TinyModels.tinyF32(), allowed.resolve("good.gguf"),
+                LoraSynthesizer.Options.defaults()).path();
+        llm = AsyncLLM.fromEngineArgs(EngineArgs.builder().model(TinyModels.tinyF32()).maxModelLen(128).maxNumSeqs(2)
+                .threads(2).enableLora(true).loraAllowedDirs(List.of(allowed)).build());
+    }
+
+    @AfterAll
+    static void stop() {
+        llm.shutdown();
+    }
+
+    /** Submits a request with the adapter at {@code path} and returns the typed error it fails with. */
+    static InvalidLoraAdapterException rejected(Path path) {
+        LoraRequest lora = new LoraRequest("bad", 5, path);
+        InvalidLoraAdapterException e = assertThrows(InvalidLoraAdapterException.class, () -> llm.generate(
+                Prompt.text("Hi"), SamplingParams.defaults(), "bad", GenerateOptions.defaults().withLoraRequest(lora)));
+        assertEquals("lora_path", e.field());
+        ExecutionException viaAdd = assertThrows(ExecutionException.class,
+                () -> llm.addLora(lora).get(30, TimeUnit.SECONDS), "addLora refuses it too");
+        assertEquals(e.reason(), assertInstanceOf(InvalidLoraAdapterException.class, viaAdd.getCause()).reason());
+        assertTrue(llm.isRunning());
+        return e;
+    }
+
+    @Test
+    void missingFile() {
+        assertEquals(Reason.MISSING, rejected(allowed.resolve("absent.gguf")).reason());
+    }
+
+    @Test
+    void notGguf() throws Exception {
+        Path text = Files.writeString(allowed.resolve("notes.gguf"), "not a gguf file at all");
+        assertEquals(Reason.NOT_GGUF, rejected(text).reason());
+    }
+
+    @Test
+    void aModelIsNotAnAdapter() throws Exception {
+        Path model = Files.copy(TinyModels.tinyF32(), allowed.resolve("model.gguf"));
+        InvalidLoraAdapterException e = rejected(model);
+        assertEquals(Reason.NOT_LORA, e.reason());
+        assertTrue(e.getMessage().contains("general.type"), e.getMessage());
+    }
+
+    @Test
+    void adapterForAnotherArchitecture() {
+        Path qwen = allowed.resolve("qwen.gguf");
+        LoraSynthesizer.adapterHeader("qwen2", 8f, "other").tensor("blk.0.attn_q.weight.lora_a", new long[] {64, 2}, new float[128])
+                .tensor("blk.0.attn_q.weight.lora_b", new long[] {2, 64}, new float[128]).write(qwen);
+        assertEquals(Reason.ARCHITECTURE_MISMATCH, rejected(qwen).reason());
+    }
+
+    @Test
+    void adapterForAnotherShape() {
+        Path wide = allowed.resolve("wide.gguf");
+        LoraSynthesizer.adapterHeader("llama", 8f, "wide").tensor("blk.0.attn_q.weight.lora_a", new long[] {128, 2}, new float[256])
+                .tensor("blk.0.attn_q.weight.lora_b", new long[] {2, 64}, new float[128]).write(wide);
+        InvalidLoraAdapterException e = rejected(wide);
+        assertEquals(Reason.SHAPE_MISMATCH, e.reason());
+        assertTrue(e.getMessage().contains("blk.0.attn_q.weight"), e.getMessage());
+        Path extraLayer = allowed.resolve("layer9.gguf");
+        LoraSynthesizer.adapterHeader("llama", 8f, "deep").tensor("blk.9.attn_q.weight.lora_a", new long[] {64, 2}, new float[128])
+                .tensor("blk.9.attn_q.weight.lora_b", new long[] {2, 64}, new float[128]).write(extraLayer);
+        assertEquals(Reason.SHAPE_MISMATCH, rejected(extraLayer).reason());
+    }
+
+    @Test
+    void pathOutsideTheAllowedDirectories() throws Exception {
+        Path elsewhere = Files.copy(good, outside.resolve("good.gguf"));
+        assertEquals(Reason.OUTSIDE_ALLOWED_DIRS, rejected(elsewhere).reason());
+        Path traversal = allowed.resolve("..").resolve(outside.getFileName()).resolve("good.gguf");
+        assertEquals(Reason.OUTSIDE_ALLOWED_DIRS, rejected(traversal).reason());
+        Path link = Files.createSymbolicLink(allowed.resolve("link.gguf"), elsewhere);
+        assertEquals(Reason.OUTSIDE_ALLOWED_DIRS, rejected(link).reason());
+        assertEquals(Reason.OUTSIDE_ALLOWED_DIRS, rejected(outside.resolve("absent.gguf")).reason(),
+                "a path outside is refused before anything says whether it exists");
+    }
+
+    @Test
+    void pinOfAnUnknownId() {
+        ExecutionException e = assertThrows(ExecutionException.class, () -> llm.pinLora(42).get(30, TimeUnit.SECONDS));
+        assertInstanceOf(UnknownLoraException.class, e.getCause());
+        assertTrue(llm.isRunning());
+    }
+
+    @Test
+    void aGoodAdapterStillWorksAfterTheBadOnes() throws Exception {
+        var out = llm.generate(Prompt.text("Hi"), SamplingParams.builder().maxTokens(3).ignoreEos(true).build(), "good",
+                GenerateOptions.defaults().withLoraRequest(new LoraRequest("good", 1, good))).finalOutput();
+        assertEquals(FinishReason.LENGTH, out.outputs().getFirst().finishReason());
+        assertEquals(3, out.outputs().getFirst().tokenIds().size());
+    }
+
+    @Test
+    void invalidRequestFieldsAreTypedErrors() {
+        assertThrows(InvalidRequestException.class, () -> new LoraRequest("x", 0, good));
+        assertThrows(InvalidRequestException.class, () -> new LoraRequest("", 1, good));
+        assertThrows(InvalidRequestException.class, () -> new LoraRequest("x", 1, good, Float.NaN));
+    }
+
+    @Test
+    void withoutLoraEnabledRequestsAndControlCallsAreRefused() throws Exception {
+        try (AsyncLLM plain = AsyncLLM.fromEngineArgs(EngineArgs.builder().model(TinyModels.tinyF32()).maxModelLen(64)
+                .maxNumSeqs(1).threads(2).build())) {
+            assertThrows(LoraNotEnabledException.class, () -> plain.generate(Prompt.text("Hi"), SamplingParams.defaults(),
+                    "x", GenerateOptions.defaults().withLoraRequest(new LoraRequest("good", 1, good))));
+            ExecutionException e = assertThrows(ExecutionException.class, () -> plain.listLoras().get(30, TimeUnit.SECONDS));
+            assertInstanceOf(IllegalStateException.class, e.getCause());
+        }
+    }
+}

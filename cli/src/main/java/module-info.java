@@ -5,6 +5,9 @@ module dev.panllama.cli {
     requires org.slf4j;
 
     requires com.fasterxml.jackson.databind;
+    requires org.eclipse.jetty.server;
+
+    exports dev.panllama.cli.serve;
 
     opens dev.panllama.cli to info.picocli;
 }

@@ -35,6 +35,8 @@ final class ApiHandler extends Handler.Abstract {
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
         Exchange exchange = new Exchange(request, response, mapper, maxBodyBytes);
+        // a non-streamed generation is silent until it ends: idle time must not fail it
+        request.addIdleTimeoutListener(timeout -> false);
         try {
             Routes.Route route = routes.find(exchange.method(), exchange.path());
             if (!route.open() && !authorized(exchange.header(HttpHeader.AUTHORIZATION.asString()))) {

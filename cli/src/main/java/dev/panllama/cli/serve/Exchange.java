@@ -111,7 +111,11 @@ public final class Exchange {
         return new ServerSentEvents(this, mapper);
     }
 
-    /** Runs {@code action} if the connection fails while the request is handled (the client reset it, a timeout). */
+    /**
+     * Runs {@code action} if Jetty sees the connection fail while the request is handled. Jetty notices a client
+     * that left only when it reads or writes, so a streamed response learns of it on its next event; a
+     * non-streamed one may finish its generation first.
+     */
     public void onConnectionFailure(Runnable action) {
         request.addFailureListener(failure -> action.run());
     }

@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
 /**
  * {@code panllama serve}: the OpenAI-compatible HTTP server, flags named as vLLM's. SIGTERM (or Ctrl-C) stops
  * accepting connections, lets requests in flight finish for up to {@code --shutdown-timeout}, then stops the
- * engine.
+ * engine; interrupting the thread that runs the command does the same.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Serve a model over an OpenAI-compatible HTTP API (default: http://127.0.0.1:8000).")
@@ -75,7 +75,14 @@ final class ServeCommand implements Callable<Integer> {
         }, "panllama-serve-shutdown"));
         spec.commandLine().getErr().println("panllama serve: " + names.getFirst() + " on " + server.baseUri());
         spec.commandLine().getErr().flush();
-        server.join();
+        try {
+            server.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // an embedding caller stops the command by interrupting it
+        } finally {
+            server.close();
+            llm.shutdown();
+        }
         return 0;
     }
 }

@@ -15,12 +15,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.RepetitionInfo;
 
 /**
  * 500 seeded random bad requests on loopback (malformed JSON, wrong types, out-of-range values, unknown models,
  * routes and methods, oversize bodies, broken HTTP): each gets a 4xx, the API ones as OpenAI error JSON, and
- * the server is healthy and serving afterwards with nothing left running.
+ * the server is healthy and serving afterwards with nothing left running. The requests share keep-alive
+ * connections, so an error answer that leaves a connection unusable fails the next request.
  */
 class ServeFuzzIT {
     static final int REQUESTS = 500;
@@ -52,9 +54,10 @@ class ServeFuzzIT {
             List.of(Map.of("role", 1, "content", "x")), List.of(Map.of("role", "user", "content", 5)),
             List.of(Map.of("role", "user", "content", List.of(Map.of("type", "image_url")))));
 
-    @Test
-    void randomBadRequestsLeaveTheServerHealthy() throws Exception {
-        Random random = new Random(20261201);
+    /** Three seeds, so races between error answers and connection reuse get more chances to show. */
+    @RepeatedTest(3)
+    void randomBadRequestsLeaveTheServerHealthy(RepetitionInfo repetition) throws Exception {
+        Random random = new Random(20261201 + repetition.getCurrentRepetition());
         try (ServerUnderTest s = ServerUnderTest.start(ServerConfig.loopback(ServerUnderTest.MODEL).withMaxRequestBytes(MAX_BODY))) {
             Map<Integer, Integer> statuses = new java.util.TreeMap<>();
             for (int i = 0; i < REQUESTS; i++) {

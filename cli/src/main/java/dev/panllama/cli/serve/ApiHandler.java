@@ -65,6 +65,7 @@ final class ApiHandler extends Handler.Abstract {
             return;
         }
         try {
+            exchange.discardBody();
             exchange.sendJson(error.status(), error.body());
             callback.succeeded();
         } catch (IOException e) {

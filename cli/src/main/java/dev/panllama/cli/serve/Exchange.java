@@ -63,20 +63,42 @@ public final class Exchange {
      * a reset connection; a larger one is refused at once.
      */
     public byte[] body() throws IOException {
-        long drainLimit = maxBodyBytes * 4 + (1 << 20);
-        if (request.getLength() > drainLimit) {
+        if (request.getLength() > drainLimit()) {
             throw ApiError.tooLarge(maxBodyBytes);
         }
         try (InputStream in = Content.Source.asInputStream(request)) {
             byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes + 1));
             if (bytes.length > maxBodyBytes) {
-                long dropped = 0;
-                while (dropped < drainLimit && in.read() >= 0) {
-                    dropped += 1 + in.skip(drainLimit - dropped);
-                }
+                drain(in);
                 throw ApiError.tooLarge(maxBodyBytes);
             }
             return bytes;
+        }
+    }
+
+    /**
+     * Reads and drops what is left of the body before an error answer, so the connection stays usable: Jetty
+     * closes a connection whose request body was left unread, and a client that reuses it then fails.
+     */
+    void discardBody() {
+        if (request.getLength() > drainLimit()) {
+            return;
+        }
+        try (InputStream in = Content.Source.asInputStream(request)) {
+            drain(in);
+        } catch (IOException | RuntimeException e) {
+            // the answer goes out regardless; Jetty closes the connection if the body could not be read
+        }
+    }
+
+    private long drainLimit() {
+        return maxBodyBytes * 4 + (1 << 20);
+    }
+
+    private void drain(InputStream in) throws IOException {
+        long dropped = 0;
+        while (dropped < drainLimit() && in.read() >= 0) {
+            dropped += 1 + in.skip(drainLimit() - dropped);
         }
     }
 

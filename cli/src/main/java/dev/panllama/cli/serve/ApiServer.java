@@ -1,0 +1,101 @@
+package dev.panllama.cli.serve;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.panllama.engine.AsyncLLM;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The OpenAI-compatible HTTP server over one {@link AsyncLLM}, on Jetty 12's core API. Each request runs on its
+ * own virtual thread and blocks on the engine's {@code RequestStream}; stopping drains requests in flight for
+ * {@link ServerConfig#drainTimeout()} before closing connections. The engine stays the caller's to close.
+ */
+public final class ApiServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
+
+    private final Server server;
+    private final ServerConnector connector;
+
+    private ApiServer(Server server, ServerConnector connector) {
+        this.server = server;
+        this.connector = connector;
+    }
+
+    /** Starts listening; returns once the port is bound. */
+    public static ApiServer start(AsyncLLM llm, ServerConfig config) throws Exception {
+        ObjectMapper mapper = new ObjectMapper();
+        ServedModel model = ServedModel.of(llm, config.servedModelNames());
+        Routes routes = new Routes();
+        for (ApiEndpoints endpoints : endpoints(model, config)) {
+            endpoints.register(routes);
+        }
+
+        QueuedThreadPool threads = new QueuedThreadPool();
+        threads.setName("panllama-http");
+        threads.setVirtualThreadsExecutor(Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("panllama-request-", 0).factory()));
+        Server server = new Server(threads);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setSendDateHeader(false);
+        ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+        connector.setHost(config.host());
+        connector.setPort(config.port());
+        server.addConnector(connector);
+        GracefulHandler graceful = new GracefulHandler(new ApiHandler(routes, mapper, config));
+        server.setHandler(graceful);
+        server.setErrorHandler(new JsonErrorPages(mapper));
+        server.setStopTimeout(config.drainTimeout().toMillis());
+        server.start();
+        ApiServer started = new ApiServer(server, connector);
+        LOG.info("panllama serve: {} on {}", model.names(), started.baseUri());
+        return started;
+    }
+
+    /** Every concern the server exposes; admin families only when enabled. */
+    private static List<ApiEndpoints> endpoints(ServedModel model, ServerConfig config) {
+        List<ApiEndpoints> all = new ArrayList<>(List.of(
+                new HealthEndpoint(model),
+                new ModelsEndpoint(model),
+                new CompletionsEndpoint(model),
+                new ChatCompletionsEndpoint(model),
+                new TokenizationEndpoints(model)));
+        if (config.enableAdminEndpoints()) {
+            all.add(new PrefixCacheAdminEndpoint(model));
+        }
+        return all;
+    }
+
+    public int port() {
+        return connector.getLocalPort();
+    }
+
+    public URI baseUri() {
+        String host = connector.getHost() == null ? "127.0.0.1" : connector.getHost();
+        return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port());
+    }
+
+    /** Blocks until the server stops. */
+    public void join() throws InterruptedException {
+        server.join();
+    }
+
+    /** Stops accepting, waits up to the drain timeout for requests in flight, then closes. Idempotent. */
+    @Override
+    public void close() {
+        try {
+            server.stop();
+        } catch (Exception e) {
+            LOG.warn("stopping the HTTP server: {}", e.toString());
+        }
+    }
+}

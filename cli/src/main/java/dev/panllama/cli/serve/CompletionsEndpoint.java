@@ -1,0 +1,172 @@
+package dev.panllama.cli.serve;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.panllama.engine.CompletionOutput;
+import dev.panllama.engine.Prompt;
+import dev.panllama.engine.RequestOutput;
+import dev.panllama.engine.RequestOutputKind;
+import dev.panllama.engine.SamplingParams;
+import dev.panllama.engine.Tokenizer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code POST /v1/completions}: OpenAI's legacy completions, streaming or not, with a batch of prompts (text or
+ * token ids), n, stop, logprobs, echo and usage; vLLM's extra sampling fields are accepted by their names.
+ */
+final class CompletionsEndpoint implements ApiEndpoints {
+    static final int MAX_PROMPTS = 1024;
+
+    private final ServedModel model;
+
+    CompletionsEndpoint(ServedModel model) {
+        this.model = model;
+    }
+
+    @Override
+    public void register(Routes routes) {
+        routes.post("/v1/completions", this::complete);
+    }
+
+    private void complete(Exchange exchange) throws Exception {
+        JsonBody body = exchange.json();
+        String modelName = model.resolve(body.string("model"));
+        List<Prompt> prompts = prompts(body);
+        if (body.has("suffix")) {
+            throw ApiError.badRequest("'suffix' is not supported.", "suffix");
+        }
+        boolean stream = body.bool("stream", false);
+        boolean includeUsage = OpenAiSampling.includeUsage(body, stream);
+        boolean echo = body.bool("echo", false);
+        Integer logprobs = body.integer("logprobs");
+        if (echo && logprobs != null) {
+            throw ApiError.badRequest("'echo' together with 'logprobs' is not supported.", "echo");
+        }
+        Integer maxTokens = body.integer("max_tokens");
+        SamplingParams params = OpenAiSampling.common(body)
+                .maxTokens(maxTokens != null ? maxTokens : SamplingParams.DEFAULT_MAX_TOKENS)
+                .logprobs(logprobs)
+                .outputKind(stream ? RequestOutputKind.DELTA : RequestOutputKind.FINAL_ONLY)
+                .build();
+        Response response = new Response(GenerationRun.newId("cmpl-"), Instant.now().getEpochSecond(), modelName,
+                echo, model.llm().getTokenizer());
+        Usage usage = new Usage();
+        try (GenerationRun run = GenerationRun.start(model.llm(), prompts, params, response.id,
+                OpenAiSampling.options(body, true))) {
+            exchange.onConnectionFailure(run::close);
+            if (stream) {
+                run.streamTo(exchange.startEventStream(), usage, response::chunk, includeUsage ? response.envelope() : null);
+            } else {
+                GenerationRun.FinalOutputs outputs = run.collect(usage);
+                List<Map<String, Object>> choices = new ArrayList<>();
+                outputs.choices().forEach((index, completion) -> choices.add(
+                        response.choice(index, outputs.requests().get(index / params.n()), completion)));
+                Map<String, Object> json = response.envelope();
+                json.put("choices", choices);
+                json.put("usage", usage.toJson());
+                exchange.sendJson(200, json);
+            }
+        }
+    }
+
+    /** {@code prompt}: a string, strings, token ids, or arrays of token ids. */
+    private static List<Prompt> prompts(JsonBody body) {
+        JsonNode node = body.node("prompt");
+        if (node == null) {
+            throw ApiError.badRequest("'prompt' is required.", "prompt");
+        }
+        if (node.isTextual()) {
+            return List.of(Prompt.text(node.textValue()));
+        }
+        if (!node.isArray() || node.isEmpty() || node.size() > MAX_PROMPTS) {
+            throw ApiError.badRequest("'prompt' must be a string, a non-empty array of at most " + MAX_PROMPTS
+                    + " strings, an array of token ids, or an array of token-id arrays.", "prompt");
+        }
+        JsonNode first = node.get(0);
+        List<Prompt> prompts = new ArrayList<>(node.size());
+        if (first.isIntegralNumber()) {
+            prompts.add(new Prompt.Tokens(body.integers(node, "prompt")));
+            return prompts;
+        }
+        for (JsonNode item : node) {
+            if (item.isTextual() && first.isTextual()) {
+                prompts.add(Prompt.text(item.textValue()));
+            } else if (item.isArray() && first.isArray()) {
+                prompts.add(new Prompt.Tokens(body.integers(item, "prompt")));
+            } else {
+                throw body.wrongType("prompt", "a string, an array of strings, token ids or token-id arrays");
+            }
+        }
+        return prompts;
+    }
+
+    /** The response's shared fields and per-choice state (echo, running text offsets for logprobs). */
+    private static final class Response {
+        final String id;
+        final long created;
+        final String modelName;
+        final boolean echo;
+        final Tokenizer tokenizer;
+        final Set<Integer> echoed = new HashSet<>();
+        final Map<Integer, Integer> offsets = new HashMap<>();
+
+        Response(String id, long created, String modelName, boolean echo, Tokenizer tokenizer) {
+            this.id = id;
+            this.created = created;
+            this.modelName = modelName;
+            this.echo = echo;
+            this.tokenizer = tokenizer;
+        }
+
+        Map<String, Object> envelope() {
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("id", id);
+            json.put("object", "text_completion");
+            json.put("created", created);
+            json.put("model", modelName);
+            json.put("choices", List.of());
+            return json;
+        }
+
+        Map<String, Object> choice(int index, RequestOutput request, CompletionOutput completion) {
+            String text = completion.text();
+            if (echo && echoed.add(index)) {
+                text = promptText(request) + text;
+            }
+            Map<String, Object> choice = new LinkedHashMap<>();
+            choice.put("index", index);
+            choice.put("text", text);
+            if (completion.logprobs() != null) {
+                LogprobsJson.CompletionLogprobs logprobs = LogprobsJson.completion(completion, offsets.getOrDefault(index, 0), tokenizer);
+                offsets.put(index, logprobs.endOffset());
+                choice.put("logprobs", logprobs.json());
+            } else {
+                choice.put("logprobs", null);
+            }
+            choice.put("finish_reason", completion.finishReason() == null ? null : completion.finishReason().wireName());
+            choice.put("stop_reason", completion.stopReason());
+            return choice;
+        }
+
+        Map<String, Object> chunk(GenerationRun.Item item, CompletionOutput delta, int index) {
+            boolean pendingEcho = echo && !echoed.contains(index);
+            if (delta.text().isEmpty() && delta.finishReason() == null && !pendingEcho
+                    && (delta.logprobs() == null || delta.logprobs().isEmpty())) {
+                return null;
+            }
+            Map<String, Object> json = envelope();
+            json.put("choices", List.of(choice(index, item.output(), delta)));
+            return json;
+        }
+
+        private String promptText(RequestOutput request) {
+            return request.prompt() != null ? request.prompt() : tokenizer.decode(request.promptTokenIds(), false);
+        }
+    }
+}

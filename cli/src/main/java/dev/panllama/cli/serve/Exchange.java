@@ -1,0 +1,155 @@
+package dev.panllama.cli.serve;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Blocker;
+
+/**
+ * One HTTP request and its response, as endpoints see them. Handlers run on virtual threads, so every read
+ * and write here blocks; a write to a client that went away throws {@link IOException}.
+ */
+public final class Exchange {
+    private final Request request;
+    private final Response response;
+    private final ObjectMapper mapper;
+    private final long maxBodyBytes;
+
+    Exchange(Request request, Response response, ObjectMapper mapper, long maxBodyBytes) {
+        this.request = request;
+        this.response = response;
+        this.mapper = mapper;
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    public String method() {
+        return request.getMethod();
+    }
+
+    public String path() {
+        return Request.getPathInContext(request);
+    }
+
+    public String header(String name) {
+        return request.getHeaders().get(name);
+    }
+
+    /** A query parameter's value, or null. */
+    public String query(String name) {
+        return Request.extractQueryParameters(request).getValue(name);
+    }
+
+    /** A boolean query parameter ("true"/"false", case-insensitive); a 400 naming it for anything else. */
+    public boolean queryFlag(String name, boolean fallback) {
+        String value = query(name);
+        if (value == null) {
+            return fallback;
+        }
+        return switch (value.toLowerCase(java.util.Locale.ROOT)) {
+            case "true", "1" -> true;
+            case "false", "0" -> false;
+            default -> throw ApiError.badRequest("Query parameter '" + name + "' must be true or false, got '" + value + "'.", name);
+        };
+    }
+
+    /**
+     * The body, at most the configured size: 413 beyond it, whether declared by Content-Length or not. A body up
+     * to a few times the limit is read and dropped first, so a client still sending it reads the 413 rather than
+     * a reset connection; a larger one is refused at once.
+     */
+    public byte[] body() throws IOException {
+        if (request.getLength() > drainLimit()) {
+            throw ApiError.tooLarge(maxBodyBytes);
+        }
+        try (InputStream in = Content.Source.asInputStream(request)) {
+            byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes + 1));
+            if (bytes.length > maxBodyBytes) {
+                drain(in);
+                throw ApiError.tooLarge(maxBodyBytes);
+            }
+            return bytes;
+        }
+    }
+
+    /**
+     * Reads and drops what is left of the body before an error answer, so the connection stays usable: Jetty
+     * closes a connection whose request body was left unread, and a client that reuses it then fails.
+     */
+    void discardBody() {
+        if (request.getLength() > drainLimit()) {
+            return;
+        }
+        try (InputStream in = Content.Source.asInputStream(request)) {
+            drain(in);
+        } catch (IOException | RuntimeException e) {
+            // the answer goes out regardless; Jetty closes the connection if the body could not be read
+        }
+    }
+
+    private long drainLimit() {
+        return maxBodyBytes * 4 + (1 << 20);
+    }
+
+    private void drain(InputStream in) throws IOException {
+        long dropped = 0;
+        while (dropped < drainLimit() && in.read() >= 0) {
+            dropped += 1 + in.skip(drainLimit() - dropped);
+        }
+    }
+
+    /** The body as a JSON object. */
+    public JsonBody json() throws IOException {
+        return JsonBody.parse(mapper, body());
+    }
+
+    public ObjectMapper mapper() {
+        return mapper;
+    }
+
+    public void sendJson(int status, Object body) throws IOException {
+        byte[] bytes = mapper.writeValueAsBytes(body);
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length);
+        write(true, ByteBuffer.wrap(bytes));
+    }
+
+    public void sendEmpty(int status) throws IOException {
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, 0);
+        write(true, ByteBuffer.allocate(0));
+    }
+
+    /** Commits a 200 {@code text/event-stream} response; events follow through the returned sink. */
+    public ServerSentEvents startEventStream() {
+        response.setStatus(200);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/event-stream");
+        response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
+        return new ServerSentEvents(this, mapper);
+    }
+
+    /**
+     * Runs {@code action} if Jetty sees the connection fail while the request is handled. Jetty notices a client
+     * that left only when it reads or writes, so a streamed response learns of it on its next event; a
+     * non-streamed one may finish its generation first.
+     */
+    public void onConnectionFailure(Runnable action) {
+        request.addFailureListener(failure -> action.run());
+    }
+
+    boolean committed() {
+        return response.isCommitted();
+    }
+
+    void write(boolean last, ByteBuffer bytes) throws IOException {
+        try (Blocker.Callback written = Blocker.callback()) {
+            response.write(last, bytes, written);
+            written.block();
+        }
+    }
+}

@@ -1,0 +1,174 @@
+package dev.panllama.cli.serve;
+
+import dev.panllama.engine.AsyncLLM;
+import dev.panllama.engine.CompletionOutput;
+import dev.panllama.engine.FinishReason;
+import dev.panllama.engine.GenerateOptions;
+import dev.panllama.engine.Prompt;
+import dev.panllama.engine.RequestOutput;
+import dev.panllama.engine.RequestStream;
+import dev.panllama.engine.SamplingParams;
+import java.io.IOException;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+
+/**
+ * The engine requests behind one HTTP request (one per prompt; each may have n completions), read as one
+ * sequence of outputs in arrival order. A virtual thread per prompt feeds a queue, so a batch of prompts
+ * streams as each advances. Closing aborts whatever has not finished: that is how a client disconnect reaches
+ * the engine.
+ */
+final class GenerationRun implements AutoCloseable {
+    /** One engine output; {@code choiceIndex(c)} numbers completions across prompts as OpenAI does. */
+    record Item(int promptIndex, RequestOutput output) {
+        int choiceIndex(CompletionOutput completion, int n) {
+            return promptIndex * n + completion.index();
+        }
+    }
+
+    /** Makes the SSE chunk for one completion delta, or null to send nothing for it. */
+    @FunctionalInterface
+    interface ChunkMaker {
+        Map<String, Object> chunk(Item item, CompletionOutput delta, int choiceIndex);
+    }
+
+    /** The finished completions by choice index, and the last output of each prompt. */
+    record FinalOutputs(SortedMap<Integer, CompletionOutput> choices, Map<Integer, RequestOutput> requests) {
+    }
+
+    private static final Object END = new Object();
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final List<RequestStream> streams;
+    private final BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+    private final int n;
+    private int open;
+
+    private GenerationRun(List<RequestStream> streams, int n) {
+        this.streams = streams;
+        this.n = n;
+        this.open = streams.size();
+    }
+
+    /** Submits every prompt; an invalid one aborts those already submitted and throws. */
+    static GenerationRun start(AsyncLLM llm, List<Prompt> prompts, SamplingParams params, String requestId,
+                               GenerateOptions options) {
+        List<RequestStream> streams = new ArrayList<>(prompts.size());
+        try {
+            for (int i = 0; i < prompts.size(); i++) {
+                streams.add(llm.generate(prompts.get(i), params, prompts.size() == 1 ? requestId : requestId + "-" + i, options));
+            }
+        } catch (RuntimeException e) {
+            streams.forEach(RequestStream::close);
+            throw e;
+        }
+        GenerationRun run = new GenerationRun(streams, params.n());
+        for (int i = 0; i < streams.size(); i++) {
+            int promptIndex = i;
+            RequestStream stream = streams.get(i);
+            Thread.ofVirtual().name("panllama-http-" + stream.requestId()).start(() -> run.pump(promptIndex, stream));
+        }
+        return run;
+    }
+
+    /** An OpenAI-style id: prefix and 24 random hex digits. */
+    static String newId(String prefix) {
+        byte[] bytes = new byte[12];
+        RANDOM.nextBytes(bytes);
+        return prefix + HexFormat.of().formatHex(bytes);
+    }
+
+    private void pump(int promptIndex, RequestStream stream) {
+        try {
+            while (stream.hasNext()) {
+                queue.add(new Item(promptIndex, stream.next()));
+            }
+            queue.add(END);
+        } catch (RuntimeException e) {
+            queue.add(e);
+        }
+    }
+
+    /** The next output of any prompt, or null once all have finished. */
+    Item next() throws InterruptedException {
+        while (open > 0) {
+            Object next = queue.take();
+            if (next == END) {
+                open--;
+            } else if (next instanceof RuntimeException failure) {
+                open--;
+                throw failure;
+            } else {
+                return (Item) next;
+            }
+        }
+        return null;
+    }
+
+    /** Reads to the end (outputs of a non-DELTA kind: each replaces the last), counting usage. */
+    FinalOutputs collect(Usage usage) throws InterruptedException {
+        SortedMap<Integer, CompletionOutput> choices = new TreeMap<>();
+        Map<Integer, RequestOutput> requests = new HashMap<>();
+        for (Item item = next(); item != null; item = next()) {
+            usage.observePrompt(item.promptIndex(), item.output());
+            requests.put(item.promptIndex(), item.output());
+            for (CompletionOutput completion : item.output().outputs()) {
+                choices.put(item.choiceIndex(completion, n), completion);
+            }
+        }
+        for (CompletionOutput completion : choices.values()) {
+            failIfErrored(completion);
+            usage.addCompletionTokens(completion.tokenIds().size());
+        }
+        return new FinalOutputs(choices, requests);
+    }
+
+    /**
+     * Streams DELTA outputs as SSE chunks, then the usage chunk when asked, then {@code [DONE]}. A write that
+     * fails because the client left throws IOException; the caller's close() then aborts the requests.
+     */
+    void streamTo(ServerSentEvents events, Usage usage, ChunkMaker chunks, Map<String, Object> usageChunk)
+            throws IOException, InterruptedException {
+        try {
+            for (Item item = next(); item != null; item = next()) {
+                usage.observePrompt(item.promptIndex(), item.output());
+                for (CompletionOutput delta : item.output().outputs()) {
+                    failIfErrored(delta);
+                    usage.addCompletionTokens(delta.tokenIds().size());
+                    Map<String, Object> chunk = chunks.chunk(item, delta, item.choiceIndex(delta, n));
+                    if (chunk != null) {
+                        events.send(chunk);
+                    }
+                }
+            }
+        } catch (ApiError e) {
+            events.sendError(e);
+        } catch (RuntimeException e) {
+            events.sendError(ErrorMapping.toApiError(e));
+        }
+        if (usageChunk != null) {
+            usageChunk.put("usage", usage.toJson());
+            events.send(usageChunk);
+        }
+        events.done();
+    }
+
+    private static void failIfErrored(CompletionOutput completion) {
+        if (completion.finishReason() == FinishReason.ERROR) {
+            throw ApiError.internal("The engine failed this request" + (completion.stopReason() == null ? "." : ": " + completion.stopReason()));
+        }
+    }
+
+    @Override
+    public void close() {
+        streams.forEach(RequestStream::close);
+    }
+}

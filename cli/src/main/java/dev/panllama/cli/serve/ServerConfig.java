@@ -1,0 +1,54 @@
+package dev.panllama.cli.serve;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * How {@code panllama serve} listens and what it exposes.
+ *
+ * @param host                  bind address (loopback by default)
+ * @param port                  0 picks a free port
+ * @param apiKey                required as {@code Authorization: Bearer <key>} when not null
+ * @param servedModelNames      names clients may send as {@code model}; the first one is reported
+ * @param enableAdminEndpoints  exposes the engine's control endpoints (cache reset, ...)
+ * @param maxRequestBytes       larger bodies get 413
+ * @param drainTimeout          how long a shutdown waits for requests in flight
+ */
+public record ServerConfig(String host, int port, String apiKey, List<String> servedModelNames,
+                           boolean enableAdminEndpoints, long maxRequestBytes, Duration drainTimeout) {
+    public static final long DEFAULT_MAX_REQUEST_BYTES = 8L << 20;
+
+    public ServerConfig {
+        if (servedModelNames == null || servedModelNames.isEmpty()) {
+            throw new IllegalArgumentException("at least one served model name is needed");
+        }
+        servedModelNames = List.copyOf(servedModelNames);
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("--port must be in [0, 65535], got " + port);
+        }
+        if (maxRequestBytes < 1) {
+            throw new IllegalArgumentException("--max-request-bytes must be positive, got " + maxRequestBytes);
+        }
+        if (apiKey != null && apiKey.isEmpty()) {
+            apiKey = null;
+        }
+    }
+
+    /** Loopback, an ephemeral port, no key, admin endpoints off: what tests and embedders start from. */
+    public static ServerConfig loopback(String servedModelName) {
+        return new ServerConfig("127.0.0.1", 0, null, List.of(servedModelName), false, DEFAULT_MAX_REQUEST_BYTES,
+                Duration.ofSeconds(30));
+    }
+
+    public ServerConfig withApiKey(String key) {
+        return new ServerConfig(host, port, key, servedModelNames, enableAdminEndpoints, maxRequestBytes, drainTimeout);
+    }
+
+    public ServerConfig withAdminEndpoints(boolean enabled) {
+        return new ServerConfig(host, port, apiKey, servedModelNames, enabled, maxRequestBytes, drainTimeout);
+    }
+
+    public ServerConfig withMaxRequestBytes(long bytes) {
+        return new ServerConfig(host, port, apiKey, servedModelNames, enableAdminEndpoints, bytes, drainTimeout);
+    }
+}

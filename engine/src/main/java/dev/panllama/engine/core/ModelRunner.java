@@ -31,7 +31,14 @@ final class ModelRunner implements AutoCloseable {
     record Sampled(EngineRequest request, int token, TokenLogprobs logprobs) {}
 
     /** A request's sampling state: its chain (RNG, top-k/p...) and the Java-side logits processing. */
-    private record RequestSampling(SamplerChain chain, RequestLogitsProcessor processor, TokenLogprobs[] promptLogprobs) {}
+    private record RequestSampling(SamplerChain chain, RequestLogitsProcessor processor, TokenLogprobs[] promptLogprobs) {
+        /** A greedy request has no native chain (null): sampling is an argmax over its row. */
+        void close() {
+            if (chain != null) {
+                chain.close();
+            }
+        }
+    }
 
     ModelRunner(Context context, int batchCapacity) {
         this.context = context;
@@ -98,12 +105,14 @@ final class ModelRunner implements AutoCloseable {
             EngineRequest request = chunk.request();
             RequestSampling s = samplingOf(request);
             Integer logprobs = request.params().logprobs();
-            LogitsRow row = s.processor() != null || logprobs != null ? context.logitsRow(sampleAt[c]) : null;
+            LogitsRow row = s.processor() != null || logprobs != null || s.chain() == null
+                    ? context.logitsRow(sampleAt[c]) : null;
             float[] raw = logprobs != null ? row.toArray() : null;
             if (s.processor() != null) {
                 s.processor().apply(row, request);
             }
-            int token = s.chain().sample(context, sampleAt[c]);
+            // greedy needs no native sampler: the argmax of the (processed) row is what llama.cpp's greedy picks
+            int token = s.chain() == null ? row.argmax() : s.chain().sample(context, sampleAt[c]);
             if (s.processor() != null) {
                 s.processor().accept(token);
             }
@@ -125,7 +134,7 @@ final class ModelRunner implements AutoCloseable {
     private RequestSampling samplingOf(EngineRequest request) {
         return sampling.computeIfAbsent(request.id(), id -> {
             SamplingParams p = request.params();
-            SamplerChain chain = p.isGreedy() ? SamplerChain.greedy() : SamplerChain.builder()
+            SamplerChain chain = p.isGreedy() ? null : SamplerChain.builder()
                     .topK(p.topK()).topP((float) p.topP()).minP((float) p.minP()).temperature((float) p.temperature())
                     .seed(request.seed()).build();
             RequestLogitsProcessor processor = RequestLogitsProcessor.isNoop(p) ? null
@@ -139,7 +148,7 @@ final class ModelRunner implements AutoCloseable {
     void release(EngineRequest request) {
         RequestSampling s = sampling.remove(request.id());
         if (s != null) {
-            s.chain().close();
+            s.close();
         }
     }
 
@@ -157,7 +166,7 @@ final class ModelRunner implements AutoCloseable {
 
     @Override
     public void close() {
-        sampling.values().forEach(s -> s.chain().close());
+        sampling.values().forEach(RequestSampling::close);
         sampling.clear();
         if (batch != null) {
             batch.close();

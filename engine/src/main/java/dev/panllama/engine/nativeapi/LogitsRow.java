@@ -29,6 +29,23 @@ public final class LogitsRow {
         row.setAtIndex(ValueLayout.JAVA_FLOAT, token, value);
     }
 
+    /**
+     * The first token with the highest logit: what llama.cpp's greedy sampler picks, without copying the row
+     * into a candidate array first (for a 128k vocabulary that copy costs more than the search).
+     */
+    public int argmax() {
+        int best = 0;
+        float bestLogit = get(0);
+        for (int token = 1; token < size; token++) {
+            float logit = row.getAtIndex(ValueLayout.JAVA_FLOAT, token);
+            if (logit > bestLogit) {
+                best = token;
+                bestLogit = logit;
+            }
+        }
+        return best;
+    }
+
     /** Copies the row (e.g. raw logits for logprobs before processing changes them). */
     public float[] toArray() {
         return row.toArray(ValueLayout.JAVA_FLOAT);

@@ -1,9 +1,11 @@
 package dev.panllama.cli;
 
 import dev.panllama.engine.EngineArgs;
+import dev.panllama.engine.InvalidRequestException;
 import dev.panllama.engine.SchedulingPolicy;
 import dev.panllama.engine.models.ModelResolver;
 import dev.panllama.engine.nativeapi.ContextParams.FlashAttention;
+import dev.panllama.engine.nativeapi.PoolingType;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,6 +48,9 @@ final class EngineOptions {
             description = "Share the KV of common prompt prefixes across requests (default: on; --no-enable-prefix-caching turns it off).")
     boolean enablePrefixCaching;
 
+    @Option(names = "--pooling-type", description = "An embedding model's pooling instead of its own: mean, cls or last.")
+    String poolingType;
+
     @Option(names = "--block-size", defaultValue = "16", description = "Tokens per prefix-cache block (default: ${DEFAULT-VALUE}).")
     int blockSize;
 
@@ -75,9 +80,22 @@ final class EngineOptions {
                 .schedulingPolicy(SchedulingPolicy.valueOf(schedulingPolicy.toUpperCase(Locale.ROOT)))
                 .chatTemplate(chatTemplate)
                 .enablePrefixCaching(enablePrefixCaching).prefixCacheBlockSize(blockSize)
+                .poolingType(pooling())
                 .seed(seed)
                 .enableLora(enableLora).maxLoras(maxLoras).maxCpuLoras(maxCpuLoras).loraAllowedDirs(loraAllowedDirs)
                 .build();
+    }
+
+    private PoolingType pooling() {
+        if (poolingType == null) {
+            return null;
+        }
+        try {
+            return PoolingType.valueOf(poolingType.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException("pooling_type", poolingType, "--pooling-type must be mean, cls or last, got "
+                    + poolingType);
+        }
     }
 
     Path modelPath() {

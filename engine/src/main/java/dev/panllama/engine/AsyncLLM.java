@@ -68,7 +68,7 @@ public final class AsyncLLM implements AutoCloseable {
         var vocab = frontendVocab != null ? frontendVocab.vocab() : model.vocab();
         this.tokenizer = new Tokenizer(vocab, template);
         this.inputs = new InputProcessor(tokenizer, maxModelLen);
-        PoolingType pooling = model.declaredPooling();
+        PoolingType pooling = effectivePooling(args, model);
         this.supportedTasks = pooling != PoolingType.NONE ? poolingTasks(pooling)
                 : model.hasDecoder() && !model.hasEncoder() ? Set.of("generate") : Set.of();
         EncodeQueue encodeQueue = null;
@@ -110,10 +110,10 @@ public final class AsyncLLM implements AutoCloseable {
             // llama.cpp then checks every pair of its 256 possible sequences on each llama_decode (65,536 tests, ~10%
             // of a small model's token): a single-sequence engine without a prefix cache shares nothing and skips that.
             boolean unifiedKv = args.maxNumSeqs() > 1 || args.enablePrefixCaching();
-            ContextParams params = model.declaredPooling() != PoolingType.NONE ? poolingContext(args, kvTokens, maxModelLen)
+            ContextParams params = effectivePooling(args, model) != PoolingType.NONE ? poolingContext(args, kvTokens, maxModelLen)
                     : new ContextParams(kvTokens, args.maxNumBatchedTokens(),
                     Math.min(512, args.maxNumBatchedTokens()), args.maxNumSeqs(), args.threads(), 0, false,
-                    args.flashAttention(), unifiedKv, args.kvCacheDtype());
+                    args.flashAttention(), unifiedKv, args.kvCacheDtype(), null);
             Context context = Context.create(model, params);
             return new AsyncLLM(args, model, context, maxModelLen,
                     observability == null ? EngineObservability.defaults() : observability,
@@ -131,7 +131,23 @@ public final class AsyncLLM implements AutoCloseable {
     private static ContextParams poolingContext(EngineArgs args, int kvTokens, int maxModelLen) {
         int batch = Math.max(args.maxNumBatchedTokens(), maxModelLen);
         return new ContextParams(kvTokens, batch, batch, args.maxNumSeqs(), args.threads(), 0, true,
-                args.flashAttention(), true, args.kvCacheDtype());
+                args.flashAttention(), true, args.kvCacheDtype(), args.poolingType());
+    }
+
+    /**
+     * The model's declared pooling, or the engine's override of it. Only embedding models take an override: a
+     * generative model's context computes logits, not pooled states.
+     */
+    private static PoolingType effectivePooling(EngineArgs args, Model model) {
+        PoolingType declared = model.declaredPooling();
+        if (args.poolingType() == null) {
+            return declared;
+        }
+        if (declared == PoolingType.NONE || declared == PoolingType.RANK) {
+            throw new InvalidRequestException("pooling_type", args.poolingType(), "pooling_type can only override an"
+                    + " embedding model's pooling; " + args.model().getFileName() + " declares " + declared.name().toLowerCase(java.util.Locale.ROOT));
+        }
+        return args.poolingType();
     }
 
     /** The LoRA module's runtime for this model, found as a service so the engine does not depend on it. */

@@ -1,6 +1,7 @@
 package dev.panllama.engine;
 
 import dev.panllama.engine.nativeapi.ContextParams.FlashAttention;
+import dev.panllama.engine.nativeapi.PoolingType;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -30,12 +31,15 @@ import java.util.Locale;
  * @param maxLoras             distinct adapters that running requests may use at once; requests beyond wait
  * @param maxCpuLoras          adapters kept loaded (LRU with pinning); 0 = maxLoras
  * @param loraAllowedDirs      directories LoRA files must lie under (empty = any path)
+ * @param poolingType          an embedding model's pooling instead of the one its file declares: mean, cls or last
+ *                             (null = the model's)
  */
 public record EngineArgs(Path model, int maxModelLen, int maxNumSeqs, int maxNumBatchedTokens, int kvCacheTokens,
                          int nGpuLayers, int threads, String kvCacheDtype, FlashAttention flashAttention, Long seed,
                          SchedulingPolicy schedulingPolicy, String chatTemplate, int maxLogprobs,
                          boolean enablePrefixCaching, int prefixCacheBlockSize, boolean enableSleepMode,
-                         boolean enableLora, int maxLoras, int maxCpuLoras, List<Path> loraAllowedDirs) {
+                         boolean enableLora, int maxLoras, int maxCpuLoras, List<Path> loraAllowedDirs,
+                         PoolingType poolingType) {
 
     /** Caps the default KV size so a long-context model does not allocate gigabytes it may never use. */
     public static final int DEFAULT_MAX_KV_TOKENS = 1 << 16;
@@ -46,6 +50,10 @@ public record EngineArgs(Path model, int maxModelLen, int maxNumSeqs, int maxNum
         }
         requireAtLeast("max_model_len", maxModelLen, 0);
         requireAtLeast("max_num_seqs", maxNumSeqs, 1);
+        if (poolingType != null && !java.util.Set.of(PoolingType.MEAN, PoolingType.CLS, PoolingType.LAST).contains(poolingType)) {
+            throw new InvalidRequestException("pooling_type", poolingType, "pooling_type override must be mean, cls or last,"
+                    + " got " + poolingType.name().toLowerCase(Locale.ROOT));
+        }
         requireAtLeast("max_num_batched_tokens", maxNumBatchedTokens, 1);
         requireAtLeast("kv_cache_tokens", kvCacheTokens, 0);
         requireAtLeast("n_gpu_layers", nGpuLayers, -1);
@@ -100,6 +108,7 @@ public record EngineArgs(Path model, int maxModelLen, int maxNumSeqs, int maxNum
         private int maxLoras = 1;
         private int maxCpuLoras;
         private List<Path> loraAllowedDirs = List.of();
+        private PoolingType poolingType;
 
         public Builder model(Path path) { this.model = path; return this; }
         public Builder maxModelLen(int tokens) { this.maxModelLen = tokens; return this; }
@@ -121,12 +130,13 @@ public record EngineArgs(Path model, int maxModelLen, int maxNumSeqs, int maxNum
         public Builder maxLoras(int most) { this.maxLoras = most; return this; }
         public Builder maxCpuLoras(int most) { this.maxCpuLoras = most; return this; }
         public Builder loraAllowedDirs(List<Path> dirs) { this.loraAllowedDirs = dirs; return this; }
+        public Builder poolingType(PoolingType pooling) { this.poolingType = pooling; return this; }
 
         public EngineArgs build() {
             return new EngineArgs(model, maxModelLen, maxNumSeqs, maxNumBatchedTokens, kvCacheTokens, nGpuLayers,
                     threads, kvCacheDtype, flashAttention, seed, schedulingPolicy, chatTemplate, maxLogprobs,
                     enablePrefixCaching, prefixCacheBlockSize, enableSleepMode, enableLora, maxLoras, maxCpuLoras,
-                    loraAllowedDirs);
+                    loraAllowedDirs, poolingType);
         }
     }
 }

@@ -73,6 +73,9 @@ public final class Context implements AutoCloseable {
             llama_context_params.n_threads_batch(cp, params.batchThreads() > 0 ? params.batchThreads() : threads);
             llama_context_params.embeddings(cp, params.embeddings());
             llama_context_params.kv_unified(cp, params.unifiedKv());
+            if (params.pooling() != null) {
+                llama_context_params.pooling_type(cp, params.pooling().value());
+            }
             int kvType = KvCacheTypes.ggmlType(params.kvCacheType());
             llama_context_params.type_k(cp, kvType);
             llama_context_params.type_v(cp, kvType);

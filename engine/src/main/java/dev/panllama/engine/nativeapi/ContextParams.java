@@ -14,10 +14,11 @@ package dev.panllama.engine.nativeapi;
  * @param flashAttention flash attention on, off, or llama.cpp's choice
  * @param unifiedKv      one KV buffer shared by all sequences (what prefix sharing needs)
  * @param kvCacheType    KV cache element type: f16, f32, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, iq4_nl
+ * @param pooling        how an embeddings context pools per-token states; null = what the model declares
  */
 public record ContextParams(int contextLength, int batchSize, int microBatchSize, int maxSequences, int threads,
                             int batchThreads, boolean embeddings, FlashAttention flashAttention, boolean unifiedKv,
-                            String kvCacheType) {
+                            String kvCacheType, PoolingType pooling) {
 
     public static final int DEFAULT_MAX_CONTEXT = 4096;
 
@@ -36,31 +37,31 @@ public record ContextParams(int contextLength, int batchSize, int microBatchSize
     }
 
     public static ContextParams defaults() {
-        return new ContextParams(0, 512, 512, 1, 0, 0, false, FlashAttention.AUTO, true, "f16");
+        return new ContextParams(0, 512, 512, 1, 0, 0, false, FlashAttention.AUTO, true, "f16", null);
     }
 
     public ContextParams withContextLength(int tokens) {
         return new ContextParams(tokens, batchSize, microBatchSize, maxSequences, threads, batchThreads, embeddings,
-                flashAttention, unifiedKv, kvCacheType);
+                flashAttention, unifiedKv, kvCacheType, pooling);
     }
 
     public ContextParams withBatchSize(int tokens) {
         return new ContextParams(contextLength, tokens, Math.min(microBatchSize, tokens), maxSequences, threads,
-                batchThreads, embeddings, flashAttention, unifiedKv, kvCacheType);
+                batchThreads, embeddings, flashAttention, unifiedKv, kvCacheType, pooling);
     }
 
     public ContextParams withMaxSequences(int sequences) {
         return new ContextParams(contextLength, batchSize, microBatchSize, sequences, threads, batchThreads, embeddings,
-                flashAttention, unifiedKv, kvCacheType);
+                flashAttention, unifiedKv, kvCacheType, pooling);
     }
 
     public ContextParams withThreads(int count) {
         return new ContextParams(contextLength, batchSize, microBatchSize, maxSequences, count, batchThreads, embeddings,
-                flashAttention, unifiedKv, kvCacheType);
+                flashAttention, unifiedKv, kvCacheType, pooling);
     }
 
     public ContextParams withFlashAttention(FlashAttention mode) {
         return new ContextParams(contextLength, batchSize, microBatchSize, maxSequences, threads, batchThreads, embeddings,
-                mode, unifiedKv, kvCacheType);
+                mode, unifiedKv, kvCacheType, pooling);
     }
 }

@@ -2,6 +2,7 @@ package dev.panllama.lora;
 
 import dev.panllama.engine.gguf.GgufFile;
 import dev.panllama.engine.gguf.GgufFile.TensorInfo;
+import dev.panllama.engine.gguf.GgufWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
@@ -69,26 +70,35 @@ public final class LoraSynthesizer {
             int out = Math.toIntExact(w.shape()[1]);
             float[] a = gaussian(random, (long) in * r, 1 / Math.sqrt(in));
             float[] b = gaussian(random, (long) r * out, options.std());
-            writer.tensor(w.name() + ".lora_a", new long[] {in, r}, a);
-            writer.tensor(w.name() + ".lora_b", new long[] {r, out}, b);
+            writer.addTensor(w.name() + ".lora_a", new long[] {in, r}, a);
+            writer.addTensor(w.name() + ".lora_b", new long[] {r, out}, b);
             written++;
         }
         if (written == 0) {
             throw new IllegalArgumentException("no weight of " + model.getFileName() + " matches targets "
                     + options.targets() + (layers.isEmpty() ? "" : " in layers " + layers));
         }
-        writer.write(output);
+        writeAdapter(writer, output);
         return LoraFile.read(output);
     }
 
     /** The metadata llama.cpp requires of an adapter file. */
+    /** Writes an adapter file whole or not at all; an I/O failure names the file. */
+    static void writeAdapter(GgufWriter writer, Path output) {
+        try {
+            writer.write(output);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot write " + output + ": " + e.getMessage(), e);
+        }
+    }
+
     static GgufWriter adapterHeader(String architecture, float alpha, String name) {
         return new GgufWriter()
-                .string("general.architecture", architecture)
-                .string("general.type", "adapter")
-                .string("general.name", name)
-                .string("adapter.type", "lora")
-                .float32("adapter.lora.alpha", alpha);
+                .putString("general.architecture", architecture)
+                .putString("general.type", "adapter")
+                .putString("general.name", name)
+                .putString("adapter.type", "lora")
+                .putFloat32("adapter.lora.alpha", alpha);
     }
 
     private static boolean targeted(String name, List<String> targets, Set<Integer> layers) {

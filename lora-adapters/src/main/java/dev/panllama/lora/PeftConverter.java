@@ -3,6 +3,7 @@ package dev.panllama.lora;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.panllama.engine.gguf.GgufFile;
+import dev.panllama.engine.gguf.GgufWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,10 +79,10 @@ public final class PeftConverter {
             } else if (target.endsWith(".attn_k.weight")) {
                 bValues = LlamaTensorNames.permuteRotaryRows(bValues, out, kvHeads);
             }
-            writer.tensor(target + ".lora_a", new long[] {in, r}, weights.floats(a.name()));
-            writer.tensor(target + ".lora_b", new long[] {r, out}, bValues);
+            writer.addTensor(target + ".lora_a", new long[] {in, r}, weights.floats(a.name()));
+            writer.addTensor(target + ".lora_b", new long[] {r, out}, bValues);
         });
-        writer.write(output);
+        LoraSynthesizer.writeAdapter(writer, output);
         LoraFile converted = LoraFile.read(output);
         LoraCompatibility.check(converted, model);
         return converted;

@@ -79,24 +79,24 @@ class LoraValidationTest {
     }
 
     @Test
-    void adapterForAnotherArchitecture() {
+    void adapterForAnotherArchitecture() throws java.io.IOException {
         Path qwen = allowed.resolve("qwen.gguf");
-        LoraSynthesizer.adapterHeader("qwen2", 8f, "other").tensor("blk.0.attn_q.weight.lora_a", new long[] {64, 2}, new float[128])
-                .tensor("blk.0.attn_q.weight.lora_b", new long[] {2, 64}, new float[128]).write(qwen);
+        LoraSynthesizer.adapterHeader("qwen2", 8f, "other").addTensor("blk.0.attn_q.weight.lora_a", new long[] {64, 2}, new float[128])
+                .addTensor("blk.0.attn_q.weight.lora_b", new long[] {2, 64}, new float[128]).write(qwen);
         assertEquals(Reason.ARCHITECTURE_MISMATCH, rejected(qwen).reason());
     }
 
     @Test
-    void adapterForAnotherShape() {
+    void adapterForAnotherShape() throws java.io.IOException {
         Path wide = allowed.resolve("wide.gguf");
-        LoraSynthesizer.adapterHeader("llama", 8f, "wide").tensor("blk.0.attn_q.weight.lora_a", new long[] {128, 2}, new float[256])
-                .tensor("blk.0.attn_q.weight.lora_b", new long[] {2, 64}, new float[128]).write(wide);
+        LoraSynthesizer.adapterHeader("llama", 8f, "wide").addTensor("blk.0.attn_q.weight.lora_a", new long[] {128, 2}, new float[256])
+                .addTensor("blk.0.attn_q.weight.lora_b", new long[] {2, 64}, new float[128]).write(wide);
         InvalidLoraAdapterException e = rejected(wide);
         assertEquals(Reason.SHAPE_MISMATCH, e.reason());
         assertTrue(e.getMessage().contains("blk.0.attn_q.weight"), e.getMessage());
         Path extraLayer = allowed.resolve("layer9.gguf");
-        LoraSynthesizer.adapterHeader("llama", 8f, "deep").tensor("blk.9.attn_q.weight.lora_a", new long[] {64, 2}, new float[128])
-                .tensor("blk.9.attn_q.weight.lora_b", new long[] {2, 64}, new float[128]).write(extraLayer);
+        LoraSynthesizer.adapterHeader("llama", 8f, "deep").addTensor("blk.9.attn_q.weight.lora_a", new long[] {64, 2}, new float[128])
+                .addTensor("blk.9.attn_q.weight.lora_b", new long[] {2, 64}, new float[128]).write(extraLayer);
         assertEquals(Reason.SHAPE_MISMATCH, rejected(extraLayer).reason());
     }
 
@@ -113,7 +113,7 @@ class LoraValidationTest {
     }
 
     @Test
-    void pinOfAnUnknownId() {
+    void pinOfAnUnknownId() throws java.io.IOException {
         ExecutionException e = assertThrows(ExecutionException.class, () -> llm.pinLora(42).get(30, TimeUnit.SECONDS));
         assertInstanceOf(UnknownLoraException.class, e.getCause());
         assertTrue(llm.isRunning());

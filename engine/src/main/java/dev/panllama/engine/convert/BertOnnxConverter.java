@@ -1,5 +1,6 @@
 package dev.panllama.engine.convert;
 
+import dev.panllama.engine.gguf.GgufWriter;
 import dev.panllama.engine.models.QuantType;
 import dev.panllama.engine.models.Quantizer;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package dev.panllama.engine.convert;
 
+import dev.panllama.engine.gguf.GgufWriter;
 import dev.panllama.engine.convert.OnnxGraph.Node;
 import dev.panllama.engine.convert.OnnxGraph.Tensor;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package dev.panllama.engine.convert;
 
+import dev.panllama.engine.gguf.GgufWriter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.panllama.engine.convert;
+package dev.panllama.engine.gguf;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -8,6 +8,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,9 +17,10 @@ import java.util.Map;
 /**
  * Writes a GGUF (version 3) file of metadata and F32 tensors in plain Java: header, key/value pairs, tensor
  * descriptors, then the tensor data, each block aligned to {@value #ALIGNMENT} bytes as llama.cpp expects by default.
- * Little-endian throughout, as GGUF prescribes.
+ * Little-endian throughout, as GGUF prescribes. The file appears whole or not at all: it is written beside the
+ * target and moved into place. Used by the converters (ONNX BERT models, PEFT adapters) and the adapter synthesizer.
  */
-final class GgufWriter {
+public final class GgufWriter {
     static final int ALIGNMENT = 32;
     private static final int MAGIC = 0x46554747; // "GGUF" read as a little-endian u32
     private static final int VERSION = 3;
@@ -31,8 +33,8 @@ final class GgufWriter {
     private static final int GGML_TYPE_F32 = 0;
 
     /** A tensor to write: GGML dims (innermost first) and row-major data whose length is their product. */
-    record Tensor(String name, long[] ggmlDims, float[] data) {
-        Tensor {
+    public record Tensor(String name, long[] ggmlDims, float[] data) {
+        public Tensor {
             long n = 1;
             for (long d : ggmlDims) {
                 n *= d;
@@ -46,40 +48,66 @@ final class GgufWriter {
     private final Map<String, Object> metadata = new LinkedHashMap<>();
     private final List<Tensor> tensors = new ArrayList<>();
 
-    void putString(String key, String value) {
+    public GgufWriter putString(String key, String value) {
         metadata.put(key, value);
+        return this;
     }
 
-    void putUint32(String key, int value) {
+    public GgufWriter putUint32(String key, int value) {
         metadata.put(key, new Uint32(value));
+        return this;
     }
 
-    void putFloat32(String key, float value) {
+    public GgufWriter putFloat32(String key, float value) {
         metadata.put(key, value);
+        return this;
     }
 
-    void putBool(String key, boolean value) {
+    public GgufWriter putBool(String key, boolean value) {
         metadata.put(key, value);
+        return this;
     }
 
-    void putStrings(String key, List<String> values) {
+    public GgufWriter putStrings(String key, List<String> values) {
         metadata.put(key, new StringArray(List.copyOf(values)));
+        return this;
     }
 
-    void putInt32s(String key, int[] values) {
+    public GgufWriter putInt32s(String key, int[] values) {
         metadata.put(key, values.clone());
+        return this;
     }
 
-    void addTensor(Tensor tensor) {
+    public GgufWriter addTensor(Tensor tensor) {
         tensors.add(tensor);
+        return this;
+    }
+
+    /** A tensor of GGML dims (innermost first) and its values in that order. */
+    public GgufWriter addTensor(String name, long[] ggmlDims, float[] data) {
+        return addTensor(new Tensor(name, ggmlDims, data));
     }
 
     private record Uint32(int value) {}
 
     private record StringArray(List<String> values) {}
 
-    void write(Path target) throws IOException {
-        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(target), 1 << 20)) {
+    public void write(Path target) throws IOException {
+        Path absolute = target.toAbsolutePath();
+        if (absolute.getParent() != null) {
+            Files.createDirectories(absolute.getParent());
+        }
+        Path partial = absolute.resolveSibling(absolute.getFileName() + ".part");
+        try {
+            writeTo(partial);
+            Files.move(partial, absolute, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(partial);
+        }
+    }
+
+    private void writeTo(Path file) throws IOException {
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
             Sink sink = new Sink(out);
             sink.u32(MAGIC);
             sink.u32(VERSION);

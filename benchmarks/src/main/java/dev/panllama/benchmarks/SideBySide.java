@@ -54,6 +54,7 @@ public final class SideBySide {
     public SideBySideReport run(Path outputDir, String commandLine) throws IOException, InterruptedException {
         long began = System.nanoTime();
         String startedAt = DateTimeFormatter.ISO_INSTANT.format(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+        String commit = HostInfo.commit(repo); // before the run: edits made while it runs are not what it measured
         Files.createDirectories(outputDir);
         ReferenceTools tools = ReferenceTools.ensureBuilt(repo, outputDir.resolve("llama-cpp-tools.log"));
         int threads = preset.effectiveThreads();
@@ -90,7 +91,7 @@ public final class SideBySide {
         }
         List<Comparison> comparisons = new ArrayList<>();
         samples.values().forEach(s -> comparisons.addAll(s.comparisons()));
-        SideBySideReport report = new SideBySideReport(preset.name(), startedAt, HostInfo.commit(repo), HostInfo.llamaCpp(repo),
+        SideBySideReport report = new SideBySideReport(preset.name(), startedAt, commit, HostInfo.llamaCpp(repo),
                 HostInfo.host(), threads, preset.repetitions(), preset.samples(), commandLine, modelFiles, preset.workloads(), comparisons,
                 (System.nanoTime() - began) / 1e9);
         write(report, outputDir);

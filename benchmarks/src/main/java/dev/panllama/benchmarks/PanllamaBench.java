@@ -99,12 +99,20 @@ public final class PanllamaBench implements AutoCloseable {
         } while (System.nanoTime() - start < WARM_UP_NANOS);
     }
 
-    /** One stream's decode rate in tokens/s: {@code tokens} decode steps after a one-token prompt (llama-bench tg). */
+    /**
+     * One stream's decode rate in tokens/s (llama-bench tg): a one-token prompt and {@code tokens} + 1 outputs, i.e.
+     * {@code tokens} + 1 single-token decodes, over the time from the engine scheduling the request to the output
+     * thread seeing the last token. The one-token prompt costs what a decode step costs, and starting at the engine's
+     * own timestamp keeps a late-waking output thread from shortening the interval: any error is against panllama.
+     */
     public double singleStreamDecode(int tokens) {
         RequestOutput last = generate(prompt(1, 0), tokens + 1).finalOutput();
         RequestMetrics m = requireMetrics(last);
-        long nanos = m.lastTokenAtNanos() - m.firstTokenAtNanos();
-        return (m.numGenerationTokens() - 1) * 1e9 / nanos;
+        if (m.scheduledAtNanos() == null) {
+            throw new IllegalStateException("request " + last.requestId() + " carries no scheduling timestamp: " + m);
+        }
+        long nanos = m.lastTokenAtNanos() - m.scheduledAtNanos();
+        return m.numGenerationTokens() * 1e9 / nanos;
     }
 
     /**

@@ -54,6 +54,7 @@ public final class SideBySide {
     public SideBySideReport run(Path outputDir, String commandLine) throws IOException, InterruptedException {
         long began = System.nanoTime();
         String startedAt = DateTimeFormatter.ISO_INSTANT.format(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+        String commit = HostInfo.commit(repo); // before the run: edits made while it runs are not what it measured
         Files.createDirectories(outputDir);
         ReferenceTools tools = ReferenceTools.ensureBuilt(repo, outputDir.resolve("llama-cpp-tools.log"));
         int threads = preset.effectiveThreads();
@@ -66,48 +67,46 @@ public final class SideBySide {
             modelFiles.put(w.model(), file.toString());
         }
         Map<Workload, Samples> samples = new LinkedHashMap<>();
-        Map<Workload, PanllamaBench> single = new LinkedHashMap<>();
-        Map<Workload, PanllamaBench> concurrent = new LinkedHashMap<>();
-        try {
+        preset.workloads().forEach(w -> samples.put(w, new Samples(w)));
+        for (int rep = 0; rep < preset.repetitions(); rep++) {
+            boolean panllamaFirst = rep % 2 == 0;
             for (Workload w : preset.workloads()) {
-                progress.accept("model " + w.model() + ": starting and warming up panllama's engines");
-                single.put(w, PanllamaBench.forSingleStream(paths.get(w), w.singleStreamTokens(), threads, preset.gpu()));
-                concurrent.put(w, PanllamaBench.forConcurrency(paths.get(w), w, threads, preset.gpu()));
-                samples.put(w, new Samples(w));
+                progress.accept(String.format("repetition %d/%d, %s (%s first)", rep + 1, preset.repetitions(), w.model(),
+                        panllamaFirst ? "panllama" : "llama.cpp"));
+                measureOnce(w, paths.get(w), tools, threads, panllamaFirst, samples.get(w));
             }
-            for (int rep = 0; rep < preset.repetitions(); rep++) {
-                boolean panllamaFirst = rep % 2 == 0;
-                for (Workload w : preset.workloads()) {
-                    progress.accept(String.format("repetition %d/%d, %s (%s first)", rep + 1, preset.repetitions(), w.model(),
-                            panllamaFirst ? "panllama" : "llama.cpp"));
-                    measureOnce(w, paths.get(w), single.get(w), concurrent.get(w), tools, threads, panllamaFirst,
-                            samples.get(w));
-                }
-            }
-        } finally {
-            single.values().forEach(PanllamaBench::close);
-            concurrent.values().forEach(PanllamaBench::close);
         }
         List<Comparison> comparisons = new ArrayList<>();
         samples.values().forEach(s -> comparisons.addAll(s.comparisons()));
-        SideBySideReport report = new SideBySideReport(preset.name(), startedAt, HostInfo.commit(repo), HostInfo.llamaCpp(repo),
+        SideBySideReport report = new SideBySideReport(preset.name(), startedAt, commit, HostInfo.llamaCpp(repo),
                 HostInfo.host(), threads, preset.repetitions(), preset.samples(), commandLine, modelFiles, preset.workloads(), comparisons,
                 (System.nanoTime() - began) / 1e9);
         write(report, outputDir);
         return report;
     }
 
-    private void measureOnce(Workload w, Path model, PanllamaBench single, PanllamaBench concurrent, ReferenceTools tools,
-                             int threads, boolean panllamaFirst, Samples into) throws IOException, InterruptedException {
+    /**
+     * One repetition of a workload on both sides. panllama's engines are started for it and shut down after it: every
+     * engine thread leads its own OpenMP team, and once a process holds more OpenMP threads than there are cores,
+     * libgomp stops spinning at ggml's barriers and sleeps instead, which would slow panllama for no reason of its
+     * own. One engine at a time is also how llama.cpp's tools run.
+     */
+    private void measureOnce(Workload w, Path model, ReferenceTools tools, int threads, boolean panllamaFirst,
+                             Samples into) throws IOException, InterruptedException {
         for (int side = 0; side < 2; side++) {
             if ((side == 0) == panllamaFirst) {
                 List<Double> runs = new ArrayList<>();
-                for (int i = 0; i < preset.samples(); i++) {
-                    runs.add(single.singleStreamDecode(w.singleStreamTokens()));
+                try (PanllamaBench single = PanllamaBench.forSingleStream(model, w.singleStreamTokens(), threads, preset.gpu())) {
+                    for (int i = 0; i < preset.samples(); i++) {
+                        runs.add(single.singleStreamDecode(w.singleStreamTokens()));
+                    }
                 }
                 into.single.panllama.add(Comparison.median(runs));
-                for (int streams : w.concurrency()) {
-                    into.aggregate.get(streams).panllama.add(concurrent.concurrentDecode(streams, w.promptTokens(), w.generatedTokens()));
+                try (PanllamaBench concurrent = PanllamaBench.forConcurrency(model, w, threads, preset.gpu())) {
+                    for (int streams : w.concurrency()) {
+                        into.aggregate.get(streams).panllama.add(concurrent.concurrentDecode(streams, w.promptTokens(),
+                                w.generatedTokens()));
+                    }
                 }
             } else {
                 into.single.llamaCpp.add(tools.benchDecode(model, w.singleStreamTokens(), threads, preset.samples(), preset.gpu()));

@@ -43,9 +43,12 @@ public record SideBySideReport(String preset, String startedAt, String commit, S
                     c.target() == null ? "" : String.format("≥ %.2f", c.target()),
                     c.meetsTarget() == null ? "" : c.meetsTarget() ? "yes" : "**no**"));
         }
-        md.append("\nDecode rates exclude prefill on both sides: panllama's from the engine's per-token timestamps of"
-                + " requests sent through AsyncLLM (greedy, ignore_eos), llama.cpp's from llama-bench tg and"
-                + " llama-batched-bench S_TG (unified KV cache, same context and batch size).\n");
+        md.append("\nBoth sides decode with the same native build and thread count, interleaved. Single stream: panllama"
+                + " runs a one-sequence engine (as llama-bench's context) and counts the one-token prompt's decode and"
+                + " every output decode from the engine's scheduling timestamp to the last token; llama-bench reports tg."
+                + " Aggregate: requests sent together through AsyncLLM (greedy, ignore_eos), rates summed over the"
+                + " window in which every stream decodes, against llama-batched-bench S_TG with the same unified KV"
+                + " cache size and batch size (-kvu -c -b -ub).\n");
         return md.toString();
     }
 }

@@ -45,9 +45,9 @@ public final class FfmBoundaryRun {
         nanos.forEach((name, ns) -> md.append(String.format("| %s | %.0f | %s |%n", name, ns,
                 decode == null || name.equals("decodeOneToken") ? "" : String.format("%.2f%%", 100 * ns / decode))));
         if (decode != null && nanos.containsKey("downcallRoundTrip")) {
-            md.append(String.format("%nThe engine makes about 4 downcalls per generated token (decode, sample, token_to_piece, "
-                    + "logits check); at %.0f ns per round trip that is %.3f%% of a %.0f ns decode.%n",
-                    nanos.get("downcallRoundTrip"), 400 * nanos.get("downcallRoundTrip") / decode, decode));
+            md.append(String.format("%nA generated token crosses the boundary three times (llama_decode, llama_sampler_sample,"
+                    + " llama_token_to_piece); at %.0f ns per bare round trip that is %.3f%% of a %.0f ns decode.%n",
+                    nanos.get("downcallRoundTrip"), 300 * nanos.get("downcallRoundTrip") / decode, decode));
         }
         return md.toString();
     }

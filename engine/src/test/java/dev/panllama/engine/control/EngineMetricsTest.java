@@ -149,7 +149,7 @@ class EngineMetricsTest {
         llm.waitForRequestsToDrain(Duration.ofSeconds(1)).get(2, TimeUnit.SECONDS);
         TrackedRequest running = TrackedRequest.start(llm, "draining", PROMPT, 150);
         llm.waitForRequestsToDrain(Duration.ofSeconds(30)).get();
-        assertTrue(running.done.isDone());
+        assertTrue(running.finishesSoon());
 
         TrackedRequest frozen = TrackedRequest.start(llm, "frozen", PROMPT, 300).awaitTokens(1);
         llm.pauseGeneration(dev.panllama.engine.PauseMode.KEEP, false).get();

@@ -54,7 +54,7 @@ class PauseGenerationTest {
         TrackedRequest running = TrackedRequest.start(llm, "running", PROMPT, 400).awaitTokens(2);
         llm.pauseGeneration(PauseMode.ABORT, true).get(10, TimeUnit.SECONDS);
         // the pause completed after the abort output was delivered
-        assertTrue(running.done.isDone());
+        assertTrue(running.finishesSoon());
         assertEquals(FinishReason.ABORT, running.finishReason());
         assertTrue(running.result().tokenIds().size() < 400);
         assertTrue(llm.isPaused().get());
@@ -77,7 +77,8 @@ class PauseGenerationTest {
         var pause = llm.pauseGeneration(PauseMode.WAIT, false);
         TrackedRequest queued = TrackedRequest.start(llm, "queued", PROMPT, 10);
         pause.get(30, TimeUnit.SECONDS);
-        assertTrue(running.done.isDone(), "the wait pause completes only after the running request finished");
+        assertEquals(0, llm.engineSnapshot().get().running(), "the wait pause completes only after the running request finished");
+        assertTrue(running.finishesSoon());
         assertEquals(FinishReason.LENGTH, running.finishReason());
         assertEquals(150, running.resultTokens().size());
         assertEquals(0, queued.tokensAfter(QUIET));

@@ -52,6 +52,24 @@ final class TrackedRequest {
         return new TrackedRequest(llm.generate(Prompt.text(prompt), params, id, options));
     }
 
+    /**
+     * Whether the request's final output reaches its reader within 10 s. The engine delivers it to the request's
+     * mailbox before a control call completes; the reader thread picks it up a moment later.
+     */
+    boolean finishesSoon() {
+        try {
+            done.get(10, TimeUnit.SECONDS);
+            return true;
+        } catch (java.util.concurrent.TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (java.util.concurrent.ExecutionException e) {
+            return true;
+        }
+    }
+
     /** Waits until at least {@code n} tokens were shown (fails the test after 30 s). */
     TrackedRequest awaitTokens(int n) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

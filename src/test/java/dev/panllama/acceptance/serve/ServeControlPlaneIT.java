@@ -52,7 +52,7 @@ class ServeControlPlaneIT {
 
     @Test
     void pauseKeepFreezesAStreamAndResumeFinishesItWithTheSameText() throws Exception {
-        int maxTokens = 400;
+        int maxTokens = 160;
         String expected = s.post("/v1/completions", ServerUnderTest.json(greedy(maxTokens, false)))
                 .json().get("choices").get(0).get("text").asText();
 

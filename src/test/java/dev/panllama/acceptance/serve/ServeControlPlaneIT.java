@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.panllama.cli.serve.ServerConfig;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -56,31 +55,10 @@ class ServeControlPlaneIT {
         String expected = s.post("/v1/completions", ServerUnderTest.json(greedy(maxTokens, false)))
                 .json().get("choices").get(0).get("text").asText();
 
-        AtomicInteger chunks = new AtomicInteger();
-        StringBuilder text = new StringBuilder();
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        HttpResponse<Stream<String>> response = s.http.send(HttpRequest.newBuilder(s.uri("/v1/completions"))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(ServerUnderTest.json(greedy(maxTokens, true)))).build(),
-                HttpResponse.BodyHandlers.ofLines());
-        assertEquals(200, response.statusCode());
-        Thread reader = Thread.ofVirtual().start(() -> {
-            response.body().filter(line -> line.startsWith("data: ")).map(line -> line.substring(6)).forEach(data -> {
-                if (data.equals("[DONE]")) {
-                    done.complete(null);
-                    return;
-                }
-                JsonNode choice = s.llmJson(data).get("choices").get(0);
-                synchronized (text) {
-                    text.append(choice.get("text").asText());
-                }
-                chunks.incrementAndGet();
-            });
-            done.complete(null);
-        });
-        while (chunks.get() < 1) {
-            Thread.sleep(1);
-        }
+        LiveStream live = LiveStream.open(maxTokens);
+        AtomicInteger chunks = live.chunks;
+        CompletableFuture<Void> done = live.done;
+        live.awaitFirstChunk();
         post("/pause?mode=keep&clear_cache=false");
         assertTrue(flag("/is_paused", "is_paused"));
         Thread.sleep(300); // chunks already on the wire arrive
@@ -93,8 +71,75 @@ class ServeControlPlaneIT {
         post("/resume");
         assertFalse(flag("/is_paused", "is_paused"));
         done.get(30, TimeUnit.SECONDS);
-        reader.join();
-        assertEquals(expected, text.toString(), "keep resumes with the same tokens");
+        assertEquals(expected, live.text(), "keep resumes with the same tokens");
+        assertEquals("length", live.finishReason);
+    }
+
+    /** A streamed greedy completion read on a virtual thread: chunks, text and finish reason as they arrive. */
+    static final class LiveStream {
+        final AtomicInteger chunks = new AtomicInteger();
+        final StringBuilder text = new StringBuilder();
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+        volatile String finishReason;
+
+        static LiveStream open(int maxTokens) throws Exception {
+            LiveStream live = new LiveStream();
+            HttpResponse<Stream<String>> response = s.http.send(HttpRequest.newBuilder(s.uri("/v1/completions"))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(ServerUnderTest.json(greedy(maxTokens, true)))).build(),
+                    HttpResponse.BodyHandlers.ofLines());
+            assertEquals(200, response.statusCode());
+            Thread.ofVirtual().start(() -> {
+                response.body().filter(line -> line.startsWith("data: {")).forEach(data -> {
+                    JsonNode choice = s.llmJson(data.substring(6)).get("choices").get(0);
+                    synchronized (live.text) {
+                        live.text.append(choice.get("text").asText());
+                    }
+                    if (!choice.get("finish_reason").isNull()) {
+                        live.finishReason = choice.get("finish_reason").asText();
+                    }
+                    live.chunks.incrementAndGet();
+                });
+                live.done.complete(null);
+            });
+            return live;
+        }
+
+        void awaitFirstChunk() throws InterruptedException {
+            while (chunks.get() < 1 && !done.isDone()) {
+                Thread.sleep(1);
+            }
+        }
+
+        String text() {
+            synchronized (text) {
+                return text.toString();
+            }
+        }
+    }
+
+    @Test
+    void sleepAbortsAStreamInFlightAndHoldsTheSchedulerUntilWakeUp() throws Exception {
+        ServerUnderTest.Reply badMode = s.post("/sleep?level=1&mode=later", "");
+        assertEquals(400, badMode.status(), badMode.body());
+        LiveStream live = LiveStream.open(160);
+        live.awaitFirstChunk();
+        post("/sleep?level=1");
+        live.done.get(30, TimeUnit.SECONDS);
+        assertEquals("abort", live.finishReason, "sleep's default mode aborts requests in flight");
+        assertTrue(flag("/is_sleeping", "is_sleeping"));
+        CompletableFuture<ServerUnderTest.Reply> queued = CompletableFuture.supplyAsync(() -> {
+            try {
+                return s.post("/v1/completions", ServerUnderTest.json(greedy(8, false)));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Thread.sleep(300);
+        assertFalse(queued.isDone(), "a request sent while asleep waits for wake-up");
+        post("/wake_up");
+        assertEquals(200, queued.get(30, TimeUnit.SECONDS).status());
+        assertFalse(flag("/is_paused", "is_paused"));
     }
 
     @Test

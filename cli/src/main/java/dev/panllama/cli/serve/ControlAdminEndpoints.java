@@ -8,7 +8,7 @@ import java.util.Set;
 
 /**
  * The engine's control plane (admin), with vLLM's routes and shapes: {@code POST /pause?mode=abort|wait|keep
- * &clear_cache=…}, {@code POST /resume}, {@code GET /is_paused}, {@code POST /sleep?level=N},
+ * &clear_cache=…}, {@code POST /resume}, {@code GET /is_paused}, {@code POST /sleep?level=N&mode=abort|wait|keep},
  * {@code POST /wake_up?tags=…} (repeatable or a comma list; none wakes everything), {@code GET /is_sleeping}.
  * Each answers once the engine has done what was asked: a wait-mode pause returns when nothing runs any more.
  */
@@ -47,9 +47,26 @@ final class ControlAdminEndpoints implements ApiEndpoints {
         exchange.sendJson(200, Map.of("is_paused", EngineCalls.await(model.llm().isPaused())));
     }
 
+    /**
+     * {@code mode} says what happens to requests in flight, as vLLM's sleep: {@code abort} (the default) ends them,
+     * {@code wait} lets the running ones finish first, {@code keep} freezes them until wake-up. The engine's sleep
+     * itself freezes, so abort and wait pause first and lift that pause once asleep: sleep alone then holds the
+     * scheduler until wake-up.
+     */
     private void sleep(Exchange exchange) throws Exception {
         Integer level = exchange.queryInteger("level");
-        EngineCalls.await(model.llm().sleep(level == null ? 1 : level));
+        String mode = exchange.query("mode");
+        PauseMode pauseMode = mode == null ? PauseMode.ABORT : PauseMode.fromWireName(mode);
+        if (pauseMode != PauseMode.KEEP) {
+            EngineCalls.await(model.llm().pauseGeneration(pauseMode, false));
+        }
+        try {
+            EngineCalls.await(model.llm().sleep(level == null ? 1 : level));
+        } finally {
+            if (pauseMode != PauseMode.KEEP) {
+                EngineCalls.await(model.llm().resumeGeneration());
+            }
+        }
         exchange.sendEmpty(200);
     }
 

@@ -49,6 +49,25 @@ class ServeControlPlaneIT {
                 "temperature", 0, "ignore_eos", true, "stream", stream);
     }
 
+    /**
+     * Sends a short completion while the engine is held, checks it is still waiting after 300 ms, runs
+     * {@code releasePath} and checks it then succeeds.
+     */
+    static void assertWaitsUntil(String holder, String releasePath) throws Exception {
+        CompletableFuture<ServerUnderTest.Reply> queued = CompletableFuture.supplyAsync(() -> {
+            try {
+                return s.post("/v1/completions", ServerUnderTest.json(greedy(8, false)));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Thread.sleep(300);
+        assertFalse(queued.isDone(), "a request sent while " + holder + " waits");
+        post(releasePath);
+        ServerUnderTest.Reply reply = queued.get(30, TimeUnit.SECONDS);
+        assertEquals(200, reply.status(), reply.body());
+    }
+
     @Test
     void pauseKeepFreezesAStreamAndResumeFinishesItWithTheSameText() throws Exception {
         int maxTokens = 160;
@@ -128,17 +147,7 @@ class ServeControlPlaneIT {
         live.done.get(30, TimeUnit.SECONDS);
         assertEquals("abort", live.finishReason, "sleep's default mode aborts requests in flight");
         assertTrue(flag("/is_sleeping", "is_sleeping"));
-        CompletableFuture<ServerUnderTest.Reply> queued = CompletableFuture.supplyAsync(() -> {
-            try {
-                return s.post("/v1/completions", ServerUnderTest.json(greedy(8, false)));
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        Thread.sleep(300);
-        assertFalse(queued.isDone(), "a request sent while asleep waits for wake-up");
-        post("/wake_up");
-        assertEquals(200, queued.get(30, TimeUnit.SECONDS).status());
+        assertWaitsUntil("asleep", "/wake_up");
         assertFalse(flag("/is_paused", "is_paused"));
     }
 
@@ -149,18 +158,7 @@ class ServeControlPlaneIT {
         assertEquals("mode", bad.json().get("error").get("param").asText());
         post("/pause?mode=abort");
         try {
-            CompletableFuture<ServerUnderTest.Reply> queued = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return s.post("/v1/completions", ServerUnderTest.json(greedy(8, false)));
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            Thread.sleep(300);
-            assertFalse(queued.isDone(), "a request sent while paused waits");
-            post("/resume");
-            ServerUnderTest.Reply reply = queued.get(30, TimeUnit.SECONDS);
-            assertEquals(200, reply.status(), reply.body());
+            assertWaitsUntil("paused", "/resume");
         } finally {
             s.post("/resume", "");
         }

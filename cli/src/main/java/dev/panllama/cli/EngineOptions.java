@@ -66,6 +66,9 @@ final class EngineOptions {
     @Option(names = "--lora-allowed-dir", description = "A directory adapter files may come from; repeatable (default: any).")
     List<Path> loraAllowedDirs = new ArrayList<>();
 
+    @Option(names = "--enable-sleep-mode", description = "Allow the engine to sleep (free weights and KV cache) and wake up.")
+    boolean enableSleepMode;
+
     EngineArgs toEngineArgs(Long seed) {
         return EngineArgs.builder()
                 .model(ModelResolver.resolve(model))
@@ -81,6 +84,7 @@ final class EngineOptions {
                 .chatTemplate(chatTemplate)
                 .enablePrefixCaching(enablePrefixCaching).prefixCacheBlockSize(blockSize)
                 .poolingType(pooling())
+                .enableSleepMode(enableSleepMode)
                 .seed(seed)
                 .enableLora(enableLora).maxLoras(maxLoras).maxCpuLoras(maxCpuLoras).loraAllowedDirs(loraAllowedDirs)
                 .build();

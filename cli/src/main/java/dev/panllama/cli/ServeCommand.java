@@ -3,7 +3,10 @@ package dev.panllama.cli;
 import dev.panllama.cli.serve.ApiServer;
 import dev.panllama.cli.serve.ServerConfig;
 import dev.panllama.engine.AsyncLLM;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -41,8 +44,17 @@ final class ServeCommand implements Callable<Integer> {
             description = "Names clients send as 'model'; the first is reported (default: the model file's name).")
     List<String> servedModelNames = new ArrayList<>();
 
-    @Option(names = "--enable-admin-endpoints", description = "Expose the engine's control endpoints (/reset_prefix_cache).")
+    @Option(names = "--enable-admin-endpoints",
+            description = "Expose the engine's control endpoints (/reset_prefix_cache, /pause, /resume, /sleep, /wake_up, ...).")
     boolean enableAdminEndpoints;
+
+    @Option(names = "--allow-runtime-lora-updating",
+            description = "Expose /v1/load_lora_adapter and /v1/unload_lora_adapter (turns --enable-lora on).")
+    boolean allowRuntimeLoraUpdating;
+
+    @Option(names = "--lora-modules", split = ",", paramLabel = "NAME=PATH",
+            description = "LoRA adapters served as models from startup, as name=path; repeatable (turns --enable-lora on).")
+    Map<String, Path> loraModules = new LinkedHashMap<>();
 
     @Option(names = "--max-request-bytes", defaultValue = "" + ServerConfig.DEFAULT_MAX_REQUEST_BYTES,
             description = "Largest request body; larger ones get 413 (default: ${DEFAULT-VALUE}).")
@@ -60,7 +72,10 @@ final class ServeCommand implements Callable<Integer> {
         List<String> names = servedModelNames.isEmpty()
                 ? List.of(engine.modelPath().getFileName().toString().replaceFirst("\\.gguf$", "")) : servedModelNames;
         ServerConfig config = new ServerConfig(host, port, apiKey, names, enableAdminEndpoints, maxRequestBytes,
-                Duration.ofSeconds(shutdownTimeoutSeconds));
+                Duration.ofSeconds(shutdownTimeoutSeconds), allowRuntimeLoraUpdating, loraModules);
+        if (config.usesLora()) {
+            engine.enableLora = true;
+        }
         AsyncLLM llm = AsyncLLM.fromEngineArgs(engine.toEngineArgs(seed));
         ApiServer server;
         try {

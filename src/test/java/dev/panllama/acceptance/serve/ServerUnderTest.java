@@ -14,7 +14,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 
-/** stories260K behind {@code panllama serve}'s server on 127.0.0.1 and an ephemeral port, plus a plain HTTP client. */
+/** A model (stories260K unless told) behind {@code panllama serve}'s server on 127.0.0.1 and an ephemeral port, plus a plain HTTP client. */
 final class ServerUnderTest implements AutoCloseable {
     static final String MODEL = "stories260K";
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -40,9 +40,18 @@ final class ServerUnderTest implements AutoCloseable {
         this.server = server;
     }
 
+    /** stories260K as the serve tests run it; callers add what their feature needs. */
+    static EngineArgs.Builder stories260K() {
+        return EngineArgs.builder().model(TestModels.stories260K())
+                .maxNumSeqs(8).maxNumBatchedTokens(128).seed(1234L).chatTemplate("chatml");
+    }
+
     static ServerUnderTest start(ServerConfig config) throws Exception {
-        AsyncLLM llm = AsyncLLM.fromEngineArgs(EngineArgs.builder().model(TestModels.stories260K())
-                .maxNumSeqs(8).maxNumBatchedTokens(128).seed(1234L).chatTemplate("chatml").build());
+        return start(config, stories260K().build());
+    }
+
+    static ServerUnderTest start(ServerConfig config, EngineArgs args) throws Exception {
+        AsyncLLM llm = AsyncLLM.fromEngineArgs(args);
         try {
             return new ServerUnderTest(llm, ApiServer.start(llm, config));
         } catch (Exception e) {

@@ -35,6 +35,12 @@ public final class ApiServer implements AutoCloseable {
     public static ApiServer start(AsyncLLM llm, ServerConfig config) throws Exception {
         ObjectMapper mapper = new ObjectMapper();
         ServedModel model = ServedModel.of(llm, config.servedModelNames());
+        if (config.usesLora() && !llm.engineArgs().enableLora()) {
+            throw new IllegalArgumentException("--lora-modules and --allow-runtime-lora-updating need an engine built with LoRA enabled (--enable-lora)");
+        }
+        for (var module : config.loraModules().entrySet()) {
+            LoraAdminEndpoints.load(model, module.getKey(), module.getValue());
+        }
         Routes routes = new Routes();
         for (ApiEndpoints endpoints : endpoints(model, config)) {
             endpoints.register(routes);
@@ -61,16 +67,22 @@ public final class ApiServer implements AutoCloseable {
         return started;
     }
 
-    /** Every concern the server exposes; admin families only when enabled. */
+    /** Every concern the server exposes; admin and runtime-LoRA families only when enabled. */
     private static List<ApiEndpoints> endpoints(ServedModel model, ServerConfig config) {
         List<ApiEndpoints> all = new ArrayList<>(List.of(
                 new HealthEndpoint(model),
                 new ModelsEndpoint(model),
+                new MetricsEndpoint(model),
+                new EmbeddingsEndpoint(model),
                 new CompletionsEndpoint(model),
                 new ChatCompletionsEndpoint(model),
                 new TokenizationEndpoints(model)));
         if (config.enableAdminEndpoints()) {
             all.add(new PrefixCacheAdminEndpoint(model));
+            all.add(new ControlAdminEndpoints(model));
+        }
+        if (config.allowRuntimeLoraUpdating()) {
+            all.add(new LoraAdminEndpoints(model));
         }
         return all;
     }

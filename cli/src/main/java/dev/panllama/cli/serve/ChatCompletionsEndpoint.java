@@ -51,7 +51,7 @@ final class ChatCompletionsEndpoint implements ApiEndpoints {
                 topLogprobs, model.llm().getTokenizer());
         Usage usage = new Usage();
         try (GenerationRun run = GenerationRun.start(model.llm(), List.of(prompt), params, response.id,
-                OpenAiSampling.options(body, false))) {
+                OpenAiSampling.options(body, false).withLoraRequest(model.loraFor(modelName)))) {
             exchange.onConnectionFailure(run::close);
             if (stream) {
                 ServerSentEvents events = exchange.startEventStream();

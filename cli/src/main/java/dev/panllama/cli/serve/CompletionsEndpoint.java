@@ -1,6 +1,5 @@
 package dev.panllama.cli.serve;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.panllama.engine.CompletionOutput;
 import dev.panllama.engine.Prompt;
 import dev.panllama.engine.RequestOutput;
@@ -21,8 +20,6 @@ import java.util.Set;
  * token ids), n, stop, logprobs, echo and usage; vLLM's extra sampling fields are accepted by their names.
  */
 final class CompletionsEndpoint implements ApiEndpoints {
-    static final int MAX_PROMPTS = 1024;
-
     private final ServedModel model;
 
     CompletionsEndpoint(ServedModel model) {
@@ -37,7 +34,7 @@ final class CompletionsEndpoint implements ApiEndpoints {
     private void complete(Exchange exchange) throws Exception {
         JsonBody body = exchange.json();
         String modelName = model.resolve(body.string("model"));
-        List<Prompt> prompts = prompts(body);
+        List<Prompt> prompts = PromptInputs.parse(body, "prompt");
         if (body.has("suffix")) {
             throw ApiError.badRequest("'suffix' is not supported.", "suffix");
         }
@@ -58,7 +55,7 @@ final class CompletionsEndpoint implements ApiEndpoints {
                 echo, model.llm().getTokenizer());
         Usage usage = new Usage();
         try (GenerationRun run = GenerationRun.start(model.llm(), prompts, params, response.id,
-                OpenAiSampling.options(body, true))) {
+                OpenAiSampling.options(body, true).withLoraRequest(model.loraFor(modelName)))) {
             exchange.onConnectionFailure(run::close);
             if (stream) {
                 run.streamTo(exchange.startEventStream(), usage, response::chunk, includeUsage ? response.envelope() : null);
@@ -73,37 +70,6 @@ final class CompletionsEndpoint implements ApiEndpoints {
                 exchange.sendJson(200, json);
             }
         }
-    }
-
-    /** {@code prompt}: a string, strings, token ids, or arrays of token ids. */
-    private static List<Prompt> prompts(JsonBody body) {
-        JsonNode node = body.node("prompt");
-        if (node == null) {
-            throw ApiError.badRequest("'prompt' is required.", "prompt");
-        }
-        if (node.isTextual()) {
-            return List.of(Prompt.text(node.textValue()));
-        }
-        if (!node.isArray() || node.isEmpty() || node.size() > MAX_PROMPTS) {
-            throw ApiError.badRequest("'prompt' must be a string, a non-empty array of at most " + MAX_PROMPTS
-                    + " strings, an array of token ids, or an array of token-id arrays.", "prompt");
-        }
-        JsonNode first = node.get(0);
-        List<Prompt> prompts = new ArrayList<>(node.size());
-        if (first.isIntegralNumber()) {
-            prompts.add(new Prompt.Tokens(body.integers(node, "prompt")));
-            return prompts;
-        }
-        for (JsonNode item : node) {
-            if (item.isTextual() && first.isTextual()) {
-                prompts.add(Prompt.text(item.textValue()));
-            } else if (item.isArray() && first.isArray()) {
-                prompts.add(new Prompt.Tokens(body.integers(item, "prompt")));
-            } else {
-                throw body.wrongType("prompt", "a string, an array of strings, token ids or token-id arrays");
-            }
-        }
-        return prompts;
     }
 
     /** The response's shared fields and per-choice state (echo, running text offsets for logprobs). */

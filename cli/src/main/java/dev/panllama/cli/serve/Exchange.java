@@ -44,6 +44,25 @@ public final class Exchange {
         return Request.extractQueryParameters(request).getValue(name);
     }
 
+    /** Every value of a repeatable query parameter, in order; empty when absent. */
+    public java.util.List<String> queryValues(String name) {
+        java.util.List<String> values = Request.extractQueryParameters(request).getValues(name);
+        return values == null ? java.util.List.of() : values;
+    }
+
+    /** An integer query parameter; a 400 naming it when it is not one. */
+    public Integer queryInteger(String name) {
+        String value = query(name);
+        if (value == null) {
+            return null;
+        }
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw ApiError.badRequest("Query parameter '" + name + "' must be an integer, got '" + value + "'.", name);
+        }
+    }
+
     /** A boolean query parameter ("true"/"false", case-insensitive); a 400 naming it for anything else. */
     public boolean queryFlag(String name, boolean fallback) {
         String value = query(name);
@@ -115,6 +134,15 @@ public final class Exchange {
         byte[] bytes = mapper.writeValueAsBytes(body);
         response.setStatus(status);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length);
+        write(true, ByteBuffer.wrap(bytes));
+    }
+
+    /** A text body with the given content type (e.g. Prometheus' exposition format). */
+    public void sendText(int status, String contentType, String text) throws IOException {
+        byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length);
         write(true, ByteBuffer.wrap(bytes));
     }

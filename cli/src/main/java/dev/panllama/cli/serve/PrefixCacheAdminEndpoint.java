@@ -1,7 +1,5 @@
 package dev.panllama.cli.serve;
 
-import java.util.concurrent.ExecutionException;
-
 /**
  * {@code POST /reset_prefix_cache[?reset_running_requests=true]} (admin): empties the engine's prefix cache.
  * 200 when it was reset; 409 when requests still hold cached blocks and {@code reset_running_requests} was not
@@ -21,12 +19,7 @@ final class PrefixCacheAdminEndpoint implements ApiEndpoints {
 
     private void reset(Exchange exchange) throws Exception {
         boolean resetRunning = exchange.queryFlag("reset_running_requests", false);
-        boolean reset;
-        try {
-            reset = model.llm().resetPrefixCache(resetRunning).get();
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException runtime ? runtime : e;
-        }
+        boolean reset = EngineCalls.await(model.llm().resetPrefixCache(resetRunning));
         if (!reset) {
             throw new ApiError(409, "invalid_request_error",
                     "Running requests hold cached blocks; retry later or pass reset_running_requests=true.", null, "conflict");

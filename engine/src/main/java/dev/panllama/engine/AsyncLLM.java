@@ -1,23 +1,29 @@
 package dev.panllama.engine;
 
 import dev.panllama.engine.core.EngineCoreClient;
+import dev.panllama.engine.dp.DataParallelClient;
 import dev.panllama.engine.core.EngineRequest;
 import dev.panllama.engine.core.EngineSnapshot;
 import dev.panllama.engine.core.InProcessClient;
 import dev.panllama.engine.core.StepStats;
 import dev.panllama.engine.nativeapi.ChatTemplate;
 import dev.panllama.engine.nativeapi.Context;
-import dev.panllama.engine.nativeapi.ContextParams;
 import dev.panllama.engine.nativeapi.Model;
-import dev.panllama.engine.nativeapi.ModelParams;
 import dev.panllama.engine.output.OutputProcessor;
 import dev.panllama.engine.output.RequestOutputCollector;
+import dev.panllama.engine.workers.Executor;
+import dev.panllama.engine.workers.UnknownWorkerMethodException;
+import dev.panllama.engine.workers.WorkerCallException;
+import dev.panllama.engine.workers.WorkerFunction;
+import dev.panllama.engine.workers.WorkerTimeoutException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -42,43 +48,34 @@ public final class AsyncLLM implements AutoCloseable {
     private final AtomicLong arrivals = new AtomicLong();
     private final AtomicBoolean shutdown = new AtomicBoolean();
     private final Set<String> supportedTasks;
+    private final Executor executor;
 
-    private AsyncLLM(EngineArgs args, Model model, Context context, int maxModelLen) {
+    private AsyncLLM(EngineArgs args, Model model, Context context, int maxModelLen, Executor executor) {
         this.args = args;
         this.maxModelLen = maxModelLen;
         String template = args.chatTemplate() != null ? args.chatTemplate() : ChatTemplate.of(model);
         this.tokenizer = new Tokenizer(model.vocab(), template);
         this.inputs = new InputProcessor(tokenizer, maxModelLen);
         this.supportedTasks = model.hasDecoder() && !model.hasEncoder() ? Set.of("generate") : Set.of();
+        this.executor = executor;
         InProcessClient inProcess = new InProcessClient(model, context, args, maxModelLen);
-        this.client = inProcess;
+        int replicas = args.parallel().dataParallelSize();
+        this.client = replicas == 1 ? inProcess
+                : new DataParallelClient(inProcess, () -> ReplicaLoader.startCore(args, executor.placement()), replicas);
         this.outputs = new OutputProcessor(model.vocab(), client::abortRequests);
-        inProcess.setOutputSink(outputs::enqueue);
+        client.setOutputSink(outputs::enqueue);
+        // a lost worker took part of the model with it: end the engine now, before a step reaches the dead server
+        executor.onFailure(cause -> inProcess.abandon(cause instanceof RuntimeException r ? r : new IllegalStateException(cause)));
     }
 
     /** Loads the model, creates its context and starts the engine and output threads. */
     public static AsyncLLM fromEngineArgs(EngineArgs args) {
-        Model model = Model.load(args.model(), ModelParams.defaults().withGpuLayers(args.nGpuLayers()));
+        Executor executor = ReplicaLoader.executor(args);
         try {
-            int trained = model.trainingContextLength();
-            int maxModelLen = args.maxModelLen() > 0 ? args.maxModelLen() : trained;
-            if (args.maxModelLen() > 0 && trained > 0 && args.maxModelLen() > trained) {
-                throw new InvalidRequestException("max_model_len", args.maxModelLen(), "max_model_len " + args.maxModelLen()
-                        + " exceeds the model's training context of " + trained + " tokens");
-            }
-            int kvTokens = args.kvCacheTokens() > 0 ? args.kvCacheTokens()
-                    : (int) Math.min((long) maxModelLen * args.maxNumSeqs(), Math.max(maxModelLen, EngineArgs.DEFAULT_MAX_KV_TOKENS));
-            if (kvTokens < maxModelLen) {
-                throw new InvalidRequestException("kv_cache_tokens", kvTokens, "the KV cache (" + kvTokens
-                        + " tokens) must hold at least one request of max_model_len " + maxModelLen);
-            }
-            ContextParams params = new ContextParams(kvTokens, args.maxNumBatchedTokens(),
-                    Math.min(512, args.maxNumBatchedTokens()), args.maxNumSeqs(), args.threads(), 0, false,
-                    args.flashAttention(), true, args.kvCacheDtype());
-            Context context = Context.create(model, params);
-            return new AsyncLLM(args, model, context, maxModelLen);
+            ReplicaLoader.Replica replica = ReplicaLoader.load(args, executor.placement());
+            return new AsyncLLM(args, replica.model(), replica.context(), replica.maxModelLen(), executor);
         } catch (RuntimeException e) {
-            model.close();
+            executor.close();
             throw e;
         }
     }
@@ -107,9 +104,10 @@ public final class AsyncLLM implements AutoCloseable {
         if (options.loraRequest() != null) {
             throw new LoraNotEnabledException(options.loraRequest());
         }
-        if (options.dataParallelRank() != null && options.dataParallelRank() != 0) {
+        if (options.dataParallelRank() != null
+                && (options.dataParallelRank() < 0 || options.dataParallelRank() >= client.dataParallelSize())) {
             throw new InvalidRequestException("data_parallel_rank", options.dataParallelRank(),
-                    "data_parallel_rank " + options.dataParallelRank() + " is out of range [0, 1)");
+                    "data_parallel_rank " + options.dataParallelRank() + " is out of range [0, " + client.dataParallelSize() + ")");
         }
         if (!supportedTasks.contains("generate")) {
             throw new InvalidRequestException("prompt", null, "This model does not support generation");
@@ -144,7 +142,7 @@ public final class AsyncLLM implements AutoCloseable {
             SamplingParams child = n == 1 ? params : params.forChild(i);
             long seed = baseSeed != null ? baseSeed + i : randomSeed + i;
             client.addRequest(new EngineRequest(ids.get(i), tokens, child, options.priority(), order, seed, promptGroup, maxTokens,
-                    options.cacheSalt()));
+                    options.cacheSalt()), options.dataParallelRank());
         }
         return new RequestStream(externalId, collector, () -> client.abortRequests(outputs.abort(ids, true)));
     }
@@ -220,7 +218,7 @@ public final class AsyncLLM implements AutoCloseable {
     }
 
     public boolean errored() {
-        return shutdown.get() || client.deathCause() != null || outputs.deadError() != null;
+        return shutdown.get() || client.deathCause() != null || outputs.deadError() != null || executor.failure() != null;
     }
 
     public boolean isRunning() {
@@ -233,7 +231,7 @@ public final class AsyncLLM implements AutoCloseable {
 
     /** A new exception describing why the engine is dead. */
     public EngineDeadException deadError() {
-        Throwable cause = client.deathCause();
+        Throwable cause = executor.failure() != null ? executor.failure() : client.deathCause();
         return cause == null ? new EngineDeadException("EngineCore encountered an issue. See stack trace (above) for the root cause.")
                 : new EngineDeadException("EngineCore encountered an issue: " + cause.getMessage(), cause);
     }
@@ -255,11 +253,52 @@ public final class AsyncLLM implements AutoCloseable {
         }
         client.shutdown(Duration.ofSeconds(10));
         outputs.shutdown(new EngineDeadException("the engine was shut down"));
+        executor.close();
     }
 
     @Override
     public void close() {
         shutdown();
+    }
+
+    /**
+     * Calls a worker method by name on every worker of the engine (rank 0's workers under data parallelism) and
+     * completes with one result per worker, in rank order; vLLM's {@code collective_rpc}. Failures:
+     * {@link WorkerTimeoutException} past {@code timeout} (null = no limit), {@link UnknownWorkerMethodException},
+     * otherwise a {@link WorkerCallException} naming the worker's rank and its own message.
+     */
+    public CompletableFuture<List<Object>> collectiveRpc(String method, Duration timeout, List<?> args, Map<String, ?> kwargs) {
+        checkHealth();
+        return executor.collectiveRpc(method, timeout, args == null ? List.of() : new ArrayList<>(args),
+                kwargs == null ? Map.of() : new LinkedHashMap<>(kwargs));
+    }
+
+    /** Runs a Java function on every in-process worker, in rank order (remote workers answer only named methods). */
+    public <T> CompletableFuture<List<T>> collectiveRpc(WorkerFunction<T> function, Duration timeout) {
+        checkHealth();
+        return executor.collectiveRpc(function, timeout);
+    }
+
+    /**
+     * Changes the number of data-parallel engine cores (vLLM's {@code scale_elastic_ep}): new cores load their own
+     * model and take requests at once; removed ones (the highest ranks) first finish what they run. No request
+     * fails because of it. Needs an engine started with data_parallel_size > 1; the same size returns at once.
+     *
+     * @throws dev.panllama.engine.dp.DrainTimeoutException when removed cores still run requests at the timeout
+     */
+    public void scaleElasticEp(int newDataParallelSize, Duration drainTimeout) {
+        checkHealth();
+        if (client instanceof DataParallelClient dataParallel) {
+            dataParallel.scale(newDataParallelSize, drainTimeout);
+        } else if (newDataParallelSize != 1) {
+            throw new InvalidRequestException("new_data_parallel_size", newDataParallelSize, "this engine runs one core;"
+                    + " start it with data_parallel_size >= 2 to scale data parallelism");
+        }
+    }
+
+    /** Engine cores serving requests now. */
+    public int dataParallelSize() {
+        return client.dataParallelSize();
     }
 
     /** Package-private test hook: the in-process client, to inject an engine failure. */

@@ -23,11 +23,12 @@ import java.util.Locale;
  * @param maxLogprobs          most logprobs a request may ask for (-1 = vocabulary size)
  * @param enablePrefixCaching  share the KV of common prompt prefixes across requests (on by default, as in vLLM)
  * @param prefixCacheBlockSize tokens per cached block: prefixes are shared in whole blocks
+ * @param parallel             RPC workers, tensor split and data-parallel replicas
  */
 public record EngineArgs(Path model, int maxModelLen, int maxNumSeqs, int maxNumBatchedTokens, int kvCacheTokens,
                          int nGpuLayers, int threads, String kvCacheDtype, FlashAttention flashAttention, Long seed,
                          SchedulingPolicy schedulingPolicy, String chatTemplate, int maxLogprobs,
-                         boolean enablePrefixCaching, int prefixCacheBlockSize) {
+                         boolean enablePrefixCaching, int prefixCacheBlockSize, ParallelConfig parallel) {
 
     /** Caps the default KV size so a long-context model does not allocate gigabytes it may never use. */
     public static final int DEFAULT_MAX_KV_TOKENS = 1 << 16;
@@ -51,6 +52,8 @@ public record EngineArgs(Path model, int maxModelLen, int maxNumSeqs, int maxNum
         }
         flashAttention = flashAttention == null ? FlashAttention.AUTO : flashAttention;
         schedulingPolicy = schedulingPolicy == null ? SchedulingPolicy.FCFS : schedulingPolicy;
+        parallel = parallel == null ? ParallelConfig.single() : parallel;
+        parallel.checkAgainst(flashAttention);
     }
 
     private static void requireAtLeast(String field, int value, int min) {
@@ -80,6 +83,7 @@ public record EngineArgs(Path model, int maxModelLen, int maxNumSeqs, int maxNum
         private int maxLogprobs = 20;
         private boolean enablePrefixCaching = true;
         private int prefixCacheBlockSize = 16;
+        private ParallelConfig parallel = ParallelConfig.single();
 
         public Builder model(Path path) { this.model = path; return this; }
         public Builder maxModelLen(int tokens) { this.maxModelLen = tokens; return this; }
@@ -96,11 +100,12 @@ public record EngineArgs(Path model, int maxModelLen, int maxNumSeqs, int maxNum
         public Builder maxLogprobs(int most) { this.maxLogprobs = most; return this; }
         public Builder enablePrefixCaching(boolean on) { this.enablePrefixCaching = on; return this; }
         public Builder prefixCacheBlockSize(int tokens) { this.prefixCacheBlockSize = tokens; return this; }
+        public Builder parallel(ParallelConfig config) { this.parallel = config; return this; }
 
         public EngineArgs build() {
             return new EngineArgs(model, maxModelLen, maxNumSeqs, maxNumBatchedTokens, kvCacheTokens, nGpuLayers,
                     threads, kvCacheDtype, flashAttention, seed, schedulingPolicy, chatTemplate, maxLogprobs,
-                    enablePrefixCaching, prefixCacheBlockSize);
+                    enablePrefixCaching, prefixCacheBlockSize, parallel);
         }
     }
 }

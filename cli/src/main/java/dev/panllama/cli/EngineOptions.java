@@ -6,6 +6,7 @@ import dev.panllama.engine.models.ModelResolver;
 import dev.panllama.engine.nativeapi.ContextParams.FlashAttention;
 import java.nio.file.Path;
 import java.util.Locale;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Engine flags shared by the commands that run a model, named as vLLM names them. */
@@ -44,6 +45,9 @@ final class EngineOptions {
             description = "Share the KV of common prompt prefixes across requests (default: on; --no-enable-prefix-caching turns it off).")
     boolean enablePrefixCaching;
 
+    @Mixin
+    ParallelOptions parallel = new ParallelOptions();
+
     @Option(names = "--block-size", defaultValue = "16", description = "Tokens per prefix-cache block (default: ${DEFAULT-VALUE}).")
     int blockSize;
 
@@ -62,6 +66,7 @@ final class EngineOptions {
                 .chatTemplate(chatTemplate)
                 .enablePrefixCaching(enablePrefixCaching).prefixCacheBlockSize(blockSize)
                 .seed(seed)
+                .parallel(parallel.toConfig())
                 .build();
     }
 

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 /** Entry point of {@code panllama}. Typed errors become one-line messages and exit code 1, never stack traces. */
 @Command(name = "panllama", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Serve LLMs on llama.cpp/ggml from the JVM.",
-        subcommands = {GenerateCommand.class, ChatCommand.class, TokenizeCommand.class, ModelCommand.class,
+        subcommands = {GenerateCommand.class, ChatCommand.class, TokenizeCommand.class, ModelCommand.class, WorkerCommand.class, BenchRpcCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main {
 

@@ -12,7 +12,7 @@ import dev.panllama.engine.testing.TestModels;
 import dev.panllama.engine.workers.UnknownWorkerMethodException;
 import dev.panllama.engine.workers.WorkerCallException;
 import dev.panllama.engine.workers.WorkerLostException;
-import dev.panllama.engine.workers.WorkerProcesses;
+import dev.panllama.engine.workers.LocalWorkers;
 import dev.panllama.engine.workers.WorkerTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -42,13 +42,13 @@ import org.junit.jupiter.api.Timeout;
 class AsyncLLMRemoteWorkersTest {
     private static final List<String> PROMPTS = List.of("Once upon a time", "The dog", "Lily and Tom went to the park");
 
-    private static WorkerProcesses workers;
+    private static LocalWorkers workers;
     private static AsyncLLM remote;
     private static List<List<Integer>> local;
 
     @BeforeAll
     static void start() {
-        workers = WorkerProcesses.start(2, 1);
+        workers = LocalWorkers.start(2, 1);
         try (AsyncLLM single = AsyncLLM.fromEngineArgs(args().build())) {
             local = generateAll(single);
         }

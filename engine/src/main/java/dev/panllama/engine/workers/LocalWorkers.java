@@ -13,12 +13,16 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * {@code panllama worker} processes for tests: child JVMs on loopback with this test's classpath (so test worker
- * methods are found too), each on free ports. Closing kills every one of them.
+ * {@code panllama worker} processes on this machine: child JVMs on loopback with this JVM's classpath (so the
+ * worker methods this process can load are found there too), each on free ports, sharing a fresh token. For tests,
+ * benchmarks and trying RPC splitting on one host. Closing kills every one of them.
  */
-public final class WorkerProcesses implements AutoCloseable {
+public final class LocalWorkers implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LocalWorkers.class);
     private static final Pattern READY = Pattern.compile("panllama worker ready control=(\\S+) rpc=(\\S+)");
 
     /** One running worker. */
@@ -28,19 +32,19 @@ public final class WorkerProcesses implements AutoCloseable {
     private final String token;
     private final List<Running> workers = new ArrayList<>();
 
-    private WorkerProcesses(Path tokenFile, String token) {
+    private LocalWorkers(Path tokenFile, String token) {
         this.tokenFile = tokenFile;
         this.token = token;
     }
 
     /** Starts {@code count} workers sharing a fresh token; each computes with {@code threads} CPU threads. */
-    public static WorkerProcesses start(int count, int threads) {
+    public static LocalWorkers start(int count, int threads) {
         try {
-            String token = "test-token-" + System.nanoTime();
+            String token = newToken();
             Path file = Files.createTempFile("panllama-worker-token", ".txt");
             file.toFile().deleteOnExit();
             Files.writeString(file, token + "\n");
-            WorkerProcesses processes = new WorkerProcesses(file, token);
+            LocalWorkers processes = new LocalWorkers(file, token);
             try {
                 List<CompletableFuture<Running>> starting = new ArrayList<>();
                 for (int i = 0; i < count; i++) {
@@ -57,6 +61,12 @@ public final class WorkerProcesses implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static String newToken() {
+        byte[] bytes = new byte[24];
+        new java.security.SecureRandom().nextBytes(bytes);
+        return java.util.HexFormat.of().formatHex(bytes);
     }
 
     private static Running launch(Path tokenFile, int threads) {
@@ -90,13 +100,13 @@ public final class WorkerProcesses implements AutoCloseable {
         }
     }
 
-    /** Keeps reading the worker's output, so a full pipe never blocks it, and passes it to the test's log. */
+    /** Keeps reading the worker's output, so a full pipe never blocks it, and passes it to this process's log. */
     private static void drain(BufferedReader out) {
         Thread.ofVirtual().start(() -> {
             try {
                 String line;
                 while ((line = out.readLine()) != null) {
-                    System.err.println("[worker] " + line);
+                    LOG.info("[worker] {}", line);
                 }
             } catch (IOException e) {
                 // the worker ended
@@ -138,6 +148,11 @@ public final class WorkerProcesses implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        try {
+            Files.deleteIfExists(tokenFile);
+        } catch (IOException e) {
+            LOG.warn("could not delete the worker token file {}: {}", tokenFile, e.getMessage());
         }
     }
 }

@@ -149,6 +149,15 @@ class AsyncLLMRemoteWorkersTest {
 
     @Test
     @Order(6)
+    void tensorSplitOverTheSameWorkersGivesTheSameGreedyOutput() {
+        remote.shutdown(); // a ggml RPC server serves one engine at a time
+        remote = AsyncLLM.fromEngineArgs(args().parallel(new ParallelConfig(workers.controlEndpoints(), workers.tokenFile(),
+                2, SplitMode.TENSOR, 1)).build());
+        assertEquals(local, generateAll(remote));
+    }
+
+    @Test
+    @Order(7)
     void aKilledWorkerMakesTheEngineUnhealthyWithoutHanging() throws Exception {
         workers.kill(1);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);

@@ -106,7 +106,7 @@ public final class LocalWorkers implements AutoCloseable {
             try {
                 String line;
                 while ((line = out.readLine()) != null) {
-                    LOG.info("[worker] {}", line);
+                    LOG.debug("[worker] {}", line);
                 }
             } catch (IOException e) {
                 // the worker ended

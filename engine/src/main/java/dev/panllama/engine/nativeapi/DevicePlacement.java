@@ -45,7 +45,7 @@ public record DevicePlacement(List<String> devices, SplitMode splitMode, List<Fl
         return new DevicePlacement(List.of(), SplitMode.LAYER, List.of());
     }
 
-    /** Writes the placement into {@code llama_model_params}; the arrays live in {@code call}, which the load outlives not. */
+    /** Writes the placement into {@code llama_model_params}; the arrays live in {@code call}, which spans the load (llama.cpp copies them). */
     void apply(MemorySegment params, Arena call) {
         llama_model_params.split_mode(params, switch (splitMode) {
             case NONE -> LlamaCpp.LLAMA_SPLIT_MODE_NONE();

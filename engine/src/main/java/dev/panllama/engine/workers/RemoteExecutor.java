@@ -27,6 +27,7 @@ public final class RemoteExecutor implements Executor {
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration PING_INTERVAL = Duration.ofMillis(250);
     private static final Duration PING_TIMEOUT = Duration.ofSeconds(3);
+    private static final int MISSED_PINGS_TO_LOSE = 2;
 
     private final List<RemoteWorkerClient> workers;
     private final DevicePlacement placement;
@@ -111,17 +112,23 @@ public final class RemoteExecutor implements Executor {
         }
     }
 
-    /** Pings every worker until one is lost or the executor closes. */
+    /**
+     * Pings every worker until one is lost or the executor closes. A worker is lost after
+     * {@value #MISSED_PINGS_TO_LOSE} missed pings in a row: a killed process misses both within half a second, while
+     * one slow answer on a loaded machine does not end the engine.
+     */
     private void watch() {
+        int[] missed = new int[workers.size()];
         while (!closed && failure.get() == null) {
             for (RemoteWorkerClient worker : workers) {
                 try {
                     worker.call("ping", PING_TIMEOUT, List.of(), Map.of()).join();
+                    missed[worker.rank()] = 0;
                 } catch (RuntimeException e) {
-                    if (!closed) {
+                    if (++missed[worker.rank()] >= MISSED_PINGS_TO_LOSE && !closed) {
                         fail(new WorkerLostException(worker.rank(), worker.endpoint(), rootMessage(e)));
+                        return;
                     }
-                    return;
                 }
             }
             try {

@@ -65,7 +65,10 @@ public final class AsyncLLM implements AutoCloseable {
         this.outputs = new OutputProcessor(model.vocab(), client::abortRequests);
         client.setOutputSink(outputs::enqueue);
         // a lost worker took part of the model with it: end the engine now, before a step reaches the dead server
-        executor.onFailure(cause -> inProcess.abandon(cause instanceof RuntimeException r ? r : new IllegalStateException(cause)));
+        executor.onFailure(cause -> {
+            inProcess.abandon(cause instanceof RuntimeException r ? r : new IllegalStateException(cause));
+            outputs.enqueue(cause); // live requests fail now, even if a step waits on the lost worker for good
+        });
     }
 
     /** Loads the model, creates its context and starts the engine and output threads. */
@@ -251,7 +254,8 @@ public final class AsyncLLM implements AutoCloseable {
         if (!shutdown.compareAndSet(false, true)) {
             return;
         }
-        client.shutdown(Duration.ofSeconds(10));
+        // after a lost worker the engine thread may wait on it for good: do not wait long for it to end
+        client.shutdown(executor.failure() != null ? Duration.ofMillis(200) : Duration.ofSeconds(10));
         outputs.shutdown(new EngineDeadException("the engine was shut down"));
         executor.close();
     }

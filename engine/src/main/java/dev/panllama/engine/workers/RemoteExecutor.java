@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.panllama.engine.nativeapi.BackendDevice;
 import dev.panllama.engine.nativeapi.BackendDevices;
 import dev.panllama.engine.nativeapi.DevicePlacement;
+import dev.panllama.engine.nativeapi.RpcFailureGuard;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,6 +36,8 @@ public final class RemoteExecutor implements Executor {
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final List<Consumer<Throwable>> listeners = new CopyOnWriteArrayList<>();
     private final Thread monitor;
+    /** ggml's RPC client gave up on a server: name the worker that no longer answers, off the native thread. */
+    private final Consumer<String> rpcFailure = message -> Thread.ofVirtual().start(() -> fail(identifyLost(message)));
     private volatile boolean closed;
 
     private RemoteExecutor(List<RemoteWorkerClient> workers, DevicePlacement placement, HttpClient http) {
@@ -49,6 +52,7 @@ public final class RemoteExecutor implements Executor {
      * returns an executor whose placement spans them.
      */
     public static RemoteExecutor connect(List<String> controlEndpoints, WorkerAuth auth, DevicePlacement.SplitMode splitMode) {
+        RpcFailureGuard.install();
         HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT)
                 .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
         List<RemoteWorkerClient> workers = new ArrayList<>();
@@ -68,6 +72,7 @@ public final class RemoteExecutor implements Executor {
             LOG.info("worker rank {}: control {} rpc {}", rank, worker.endpoint(), rpc);
         }
         RemoteExecutor executor = new RemoteExecutor(List.copyOf(workers), new DevicePlacement(devices, splitMode, List.of()), http);
+        RpcFailureGuard.addListener(executor.rpcFailure);
         executor.monitor.start();
         return executor;
     }
@@ -139,6 +144,18 @@ public final class RemoteExecutor implements Executor {
         }
     }
 
+    private WorkerLostException identifyLost(String rpcMessage) {
+        for (RemoteWorkerClient worker : workers) {
+            try {
+                worker.call("ping", Duration.ofSeconds(1), List.of(), Map.of()).join();
+            } catch (RuntimeException e) {
+                return new WorkerLostException(worker.rank(), worker.endpoint(), "its RPC connection failed: " + rpcMessage);
+            }
+        }
+        return new WorkerLostException(-1, "one of " + workers.stream().map(RemoteWorkerClient::endpoint).toList(),
+                "an RPC connection failed while every control endpoint still answers: " + rpcMessage);
+    }
+
     private static String rootMessage(Throwable e) {
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) {
@@ -159,6 +176,7 @@ public final class RemoteExecutor implements Executor {
     @Override
     public void close() {
         closed = true;
+        RpcFailureGuard.removeListener(rpcFailure);
         monitor.interrupt();
         http.close();
     }

@@ -1,11 +1,11 @@
 package dev.panllama.engine;
 
 import dev.panllama.engine.core.EngineCoreClient;
-import dev.panllama.engine.dp.DataParallelClient;
 import dev.panllama.engine.core.EngineRequest;
 import dev.panllama.engine.core.EngineSnapshot;
 import dev.panllama.engine.core.InProcessClient;
 import dev.panllama.engine.core.StepStats;
+import dev.panllama.engine.dp.DataParallelClient;
 import dev.panllama.engine.nativeapi.ChatTemplate;
 import dev.panllama.engine.nativeapi.Context;
 import dev.panllama.engine.nativeapi.Model;
@@ -74,10 +74,14 @@ public final class AsyncLLM implements AutoCloseable {
     /** Loads the model, creates its context and starts the engine and output threads. */
     public static AsyncLLM fromEngineArgs(EngineArgs args) {
         Executor executor = ReplicaLoader.executor(args);
+        ReplicaLoader.Replica replica = null;
         try {
-            ReplicaLoader.Replica replica = ReplicaLoader.load(args, executor.placement());
+            replica = ReplicaLoader.load(args, executor.placement());
             return new AsyncLLM(args, replica.model(), replica.context(), replica.maxModelLen(), executor);
         } catch (RuntimeException e) {
+            if (replica != null) {
+                replica.model().close();
+            }
             executor.close();
             throw e;
         }

@@ -1,6 +1,7 @@
 package dev.panllama.engine;
 
 import static dev.panllama.engine.EngineTesting.endless;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,6 +10,8 @@ import dev.panllama.engine.nativeapi.DevicePlacement.SplitMode;
 import dev.panllama.engine.testing.TestModels;
 import dev.panllama.engine.workers.LocalWorkers;
 import dev.panllama.engine.workers.WorkerLostException;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -16,7 +19,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * A worker killed while a request computes on it: the request fails with EngineDeadException naming the lost
- * worker, the engine reports itself dead, and the process lives on (ggml's own reaction would be to abort it).
+ * worker, the engine reports itself dead, and the process lives on (ggml's own reaction would be to abort it); a
+ * local engine started afterwards in the same process keeps off the lost servers.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class AsyncLLMWorkerLossTest {
@@ -51,6 +55,12 @@ class AsyncLLMWorkerLossTest {
             } finally {
                 llm.shutdown();
             }
+        }
+        // the lost servers stay in ggml's device registry: an engine that did not ask for them must not touch them
+        try (AsyncLLM local = AsyncLLM.fromEngineArgs(EngineArgs.builder().model(TestModels.stories260K()).maxModelLen(128)
+                .threads(1).build())) {
+            assertEquals(8, EngineTesting.run(local, Prompt.text("Once"), EngineTesting.greedy(8).build(), "local").size());
+            assertEquals(List.of("pong"), local.collectiveRpc("ping", null, List.of(), Map.of()).get());
         }
     }
 }

@@ -21,10 +21,14 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class BackendDevices {
     private static final Map<String, List<BackendDevice>> RPC_SERVERS = new ConcurrentHashMap<>();
+    private static final String RPC_BACKEND = "RPC";
 
     private BackendDevices() {}
 
-    /** Every device ggml knows in this process, in registry order. */
+    /**
+     * Every device ggml knows in this process, in registry order. Memory is not asked of remote (RPC) devices, as
+     * that would reach over the network to a server that may be gone; they report -1.
+     */
     public static List<BackendDevice> list() {
         NativeLibrary.load();
         List<BackendDevice> devices = new ArrayList<>();
@@ -35,9 +39,16 @@ public final class BackendDevices {
         return devices;
     }
 
-    /** The devices whose weights live in their own memory (GPUs, RPC servers): what split modes spread over. */
+    /** This process's own devices that hold weights in their own memory (GPUs; iGPUs when there is no GPU). */
     public static List<BackendDevice> offloadDevices() {
-        return list().stream().filter(d -> d.type().equals("gpu") || d.type().equals("igpu")).toList();
+        List<BackendDevice> local = list().stream().filter(d -> !d.backend().equals(RPC_BACKEND)).toList();
+        List<BackendDevice> gpus = local.stream().filter(d -> d.type().equals("gpu")).toList();
+        return gpus.isEmpty() ? local.stream().filter(d -> d.type().equals("igpu")).toList() : gpus;
+    }
+
+    /** True once an RPC server was registered: from then on llama.cpp's own device choice would include it. */
+    static boolean hasRpcDevices() {
+        return !RPC_SERVERS.isEmpty();
     }
 
     static MemorySegment handle(String name, Arena arena) {
@@ -51,14 +62,20 @@ public final class BackendDevices {
 
     private static BackendDevice describe(MemorySegment dev) {
         try (Arena call = Arena.ofConfined()) {
-            MemorySegment free = call.allocate(ValueLayout.JAVA_LONG);
-            MemorySegment total = call.allocate(ValueLayout.JAVA_LONG);
-            LlamaCpp.ggml_backend_dev_memory(dev, free, total);
             MemorySegment reg = LlamaCpp.ggml_backend_dev_backend_reg(dev);
             String backend = reg.equals(MemorySegment.NULL) ? "" : string(LlamaCpp.ggml_backend_reg_name(reg));
+            long freeBytes = -1;
+            long totalBytes = -1;
+            if (!backend.equals(RPC_BACKEND)) {
+                MemorySegment free = call.allocate(ValueLayout.JAVA_LONG);
+                MemorySegment total = call.allocate(ValueLayout.JAVA_LONG);
+                LlamaCpp.ggml_backend_dev_memory(dev, free, total);
+                freeBytes = free.get(ValueLayout.JAVA_LONG, 0);
+                totalBytes = total.get(ValueLayout.JAVA_LONG, 0);
+            }
             return new BackendDevice(string(LlamaCpp.ggml_backend_dev_name(dev)),
                     string(LlamaCpp.ggml_backend_dev_description(dev)), typeName(LlamaCpp.ggml_backend_dev_type(dev)),
-                    backend, free.get(ValueLayout.JAVA_LONG, 0), total.get(ValueLayout.JAVA_LONG, 0));
+                    backend, freeBytes, totalBytes);
         }
     }
 

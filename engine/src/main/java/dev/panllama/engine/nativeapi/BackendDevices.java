@@ -21,14 +21,12 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class BackendDevices {
     private static final Map<String, List<BackendDevice>> RPC_SERVERS = new ConcurrentHashMap<>();
-    private static final String RPC_BACKEND = "RPC";
+    /** RPC devices by name; their memory belongs to ggml's RPC backend for the life of the process. */
+    private static final Map<String, MemorySegment> RPC_DEVICES = new ConcurrentHashMap<>();
 
     private BackendDevices() {}
 
-    /**
-     * Every device ggml knows in this process, in registry order. Memory is not asked of remote (RPC) devices, as
-     * that would reach over the network to a server that may be gone; they report -1.
-     */
+    /** Every device in ggml's registry, in registry order: this process's own devices (RPC servers are kept apart). */
     public static List<BackendDevice> list() {
         NativeLibrary.load();
         List<BackendDevice> devices = new ArrayList<>();
@@ -39,43 +37,36 @@ public final class BackendDevices {
         return devices;
     }
 
-    /** This process's own devices that hold weights in their own memory (GPUs; iGPUs when there is no GPU). */
+    /** This process's devices that hold weights in their own memory (GPUs; iGPUs when there is no GPU). */
     public static List<BackendDevice> offloadDevices() {
-        List<BackendDevice> local = list().stream().filter(d -> !d.backend().equals(RPC_BACKEND)).toList();
-        List<BackendDevice> gpus = local.stream().filter(d -> d.type().equals("gpu")).toList();
-        return gpus.isEmpty() ? local.stream().filter(d -> d.type().equals("igpu")).toList() : gpus;
+        List<BackendDevice> gpus = list().stream().filter(d -> d.type().equals("gpu")).toList();
+        return gpus.isEmpty() ? list().stream().filter(d -> d.type().equals("igpu")).toList() : gpus;
     }
 
-    /** True once an RPC server was registered: from then on llama.cpp's own device choice would include it. */
-    static boolean hasRpcDevices() {
-        return !RPC_SERVERS.isEmpty();
-    }
-
+    /** The device called {@code name}: an added RPC server's device, else one in ggml's registry. */
     static MemorySegment handle(String name, Arena arena) {
+        MemorySegment rpc = RPC_DEVICES.get(name);
+        if (rpc != null) {
+            return rpc;
+        }
         MemorySegment dev = LlamaCpp.ggml_backend_dev_by_name(arena.allocateFrom(name));
         if (dev.equals(MemorySegment.NULL)) {
             throw new NativeCallException("ggml has no device named '" + name + "'; devices: "
-                    + list().stream().map(BackendDevice::name).toList());
+                    + list().stream().map(BackendDevice::name).toList() + " and RPC " + RPC_DEVICES.keySet());
         }
         return dev;
     }
 
     private static BackendDevice describe(MemorySegment dev) {
         try (Arena call = Arena.ofConfined()) {
+            MemorySegment free = call.allocate(ValueLayout.JAVA_LONG);
+            MemorySegment total = call.allocate(ValueLayout.JAVA_LONG);
+            LlamaCpp.ggml_backend_dev_memory(dev, free, total);
             MemorySegment reg = LlamaCpp.ggml_backend_dev_backend_reg(dev);
             String backend = reg.equals(MemorySegment.NULL) ? "" : string(LlamaCpp.ggml_backend_reg_name(reg));
-            long freeBytes = -1;
-            long totalBytes = -1;
-            if (!backend.equals(RPC_BACKEND)) {
-                MemorySegment free = call.allocate(ValueLayout.JAVA_LONG);
-                MemorySegment total = call.allocate(ValueLayout.JAVA_LONG);
-                LlamaCpp.ggml_backend_dev_memory(dev, free, total);
-                freeBytes = free.get(ValueLayout.JAVA_LONG, 0);
-                totalBytes = total.get(ValueLayout.JAVA_LONG, 0);
-            }
             return new BackendDevice(string(LlamaCpp.ggml_backend_dev_name(dev)),
                     string(LlamaCpp.ggml_backend_dev_description(dev)), typeName(LlamaCpp.ggml_backend_dev_type(dev)),
-                    backend, freeBytes, totalBytes);
+                    backend, free.get(ValueLayout.JAVA_LONG, 0), total.get(ValueLayout.JAVA_LONG, 0));
         }
     }
 
@@ -97,8 +88,8 @@ public final class BackendDevices {
     }
 
     /**
-     * Registers the ggml RPC server at {@code endpoint} ("host:port") and returns its devices (ggml names them
-     * RPC0, RPC1, ... in registration order). ggml aborts the process when it cannot connect, so the endpoint is
+     * Connects the ggml RPC server at {@code endpoint} ("host:port") and returns its devices (ggml names them
+     * RPC0, RPC1, ... in the order servers are added); a {@link DevicePlacement} can then name them. ggml aborts the process when it cannot connect, so the endpoint is
      * first checked from Java and an unreachable one fails here with a {@link NativeCallException}.
      */
     public static List<BackendDevice> addRpcServer(String endpoint) {
@@ -114,11 +105,15 @@ public final class BackendDevices {
                 if (reg.equals(MemorySegment.NULL)) {
                     throw new NativeCallException("the ggml RPC server at " + endpoint + " offers no devices");
                 }
-                LlamaCpp.ggml_backend_register(reg);
+                // not put in ggml's registry: llama.cpp would then place every model on these servers by default,
+                // and ggml has no way to take them out again once a server is gone
                 List<BackendDevice> devices = new ArrayList<>();
                 long count = LlamaCpp.ggml_backend_reg_dev_count(reg);
                 for (long i = 0; i < count; i++) {
-                    devices.add(describe(LlamaCpp.ggml_backend_reg_dev_get(reg, i)));
+                    MemorySegment dev = LlamaCpp.ggml_backend_reg_dev_get(reg, i);
+                    BackendDevice device = describe(dev);
+                    RPC_DEVICES.put(device.name(), dev);
+                    devices.add(device);
                 }
                 RPC_SERVERS.put(endpoint, List.copyOf(devices));
                 return RPC_SERVERS.get(endpoint);

@@ -11,7 +11,7 @@ import java.util.List;
 /**
  * Which devices hold a model's weights and how they are split among them.
  *
- * @param devices     ggml device names in order (e.g. RPC0, RPC1); empty = this process's own devices (llama.cpp's choice until an RPC server is registered)
+ * @param devices     ggml device names in order (e.g. RPC0, RPC1); empty = llama.cpp's choice among this process's devices
  * @param splitMode   how the weights are divided
  * @param proportions share of the model per device (empty = by free memory for layers, even for tensors)
  */
@@ -52,19 +52,14 @@ public record DevicePlacement(List<String> devices, SplitMode splitMode, List<Fl
             case LAYER -> LlamaCpp.LLAMA_SPLIT_MODE_LAYER();
             case TENSOR -> LlamaCpp.LLAMA_SPLIT_MODE_TENSOR();
         });
-        List<String> chosen = devices;
-        if (chosen.isEmpty()) {
-            if (!BackendDevices.hasRpcDevices()) {
-                return; // llama.cpp's own choice: every device registered, which are all local
-            }
-            // llama.cpp would put remote servers first; an engine that did not ask for them keeps to its own devices
-            chosen = BackendDevices.offloadDevices().stream().map(BackendDevice::name).toList();
+        if (devices.isEmpty()) {
+            return; // llama.cpp's own choice among this process's devices
         }
-        MemorySegment list = call.allocate(ValueLayout.ADDRESS, chosen.size() + 1L);
-        for (int i = 0; i < chosen.size(); i++) {
-            list.setAtIndex(ValueLayout.ADDRESS, i, BackendDevices.handle(chosen.get(i), call));
+        MemorySegment list = call.allocate(ValueLayout.ADDRESS, devices.size() + 1L);
+        for (int i = 0; i < devices.size(); i++) {
+            list.setAtIndex(ValueLayout.ADDRESS, i, BackendDevices.handle(devices.get(i), call));
         }
-        list.setAtIndex(ValueLayout.ADDRESS, chosen.size(), MemorySegment.NULL);
+        list.setAtIndex(ValueLayout.ADDRESS, devices.size(), MemorySegment.NULL);
         llama_model_params.devices(params, list);
         if (!proportions.isEmpty()) {
             MemorySegment split = call.allocate(ValueLayout.JAVA_FLOAT, LlamaCpp.llama_max_devices());

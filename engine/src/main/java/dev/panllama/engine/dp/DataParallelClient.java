@@ -79,10 +79,6 @@ public final class DataParallelClient implements EngineCoreClient {
         sink.accept(item);
     }
 
-    public int size() {
-        return cores.size();
-    }
-
     /** Outstanding tokens per core, in rank order. */
     public List<Long> outstandingTokens() {
         return cores.stream().map(EngineCoreReplica::outstandingTokens).toList();

@@ -11,6 +11,9 @@ module dev.panllama.engine {
     requires io.opentelemetry.context;
     requires com.google.protobuf;
     requires com.fasterxml.jackson.databind;
+    requires jdk.httpserver;
+
+    uses dev.panllama.engine.workers.WorkerMethod;
 
     exports dev.panllama.engine;
     exports dev.panllama.engine.convert;
@@ -22,4 +25,8 @@ module dev.panllama.engine {
     exports dev.panllama.engine.nativeapi;
 
     uses dev.panllama.engine.lora.LoraRuntimeProvider;
+    exports dev.panllama.engine.workers;
+    exports dev.panllama.engine.dp;
+
+    opens dev.panllama.engine.workers to com.fasterxml.jackson.databind;
 }

@@ -20,7 +20,37 @@ public final class NativeLog {
     private static final ThreadLocal<PendingLine> PENDING = ThreadLocal.withInitial(PendingLine::new);
     private static final ThreadLocal<StringBuilder> ERRORS = ThreadLocal.withInitial(StringBuilder::new);
 
+    /** Lowest llama.cpp level forwarded to SLF4J: 0 debug, 1 info, 2 warn, 3 error. */
+    private static volatile int threshold;
+
     private NativeLog() {}
+
+    /**
+     * Forwards only native log lines at {@code level} or above ("debug", "info", "warn", "error"); error lines are
+     * still collected for {@link #takeErrors()}. Returns the previous level.
+     */
+    public static String setLevel(String level) {
+        int next = switch (level == null ? "" : level.toLowerCase(java.util.Locale.ROOT)) {
+            case "debug" -> 0;
+            case "info" -> 1;
+            case "warn", "warning" -> 2;
+            case "error" -> 3;
+            default -> throw new IllegalArgumentException("log level '" + level + "' is not one of debug, info, warn, error");
+        };
+        String previous = level();
+        threshold = next;
+        return previous;
+    }
+
+    /** The current forwarding level. */
+    public static String level() {
+        return switch (threshold) {
+            case 0 -> "debug";
+            case 1 -> "info";
+            case 2 -> "warn";
+            default -> "error";
+        };
+    }
 
     /** Installs the upcall; its stub lives for the process, as llama.cpp keeps the pointer globally. */
     static void install() {
@@ -68,10 +98,14 @@ public final class NativeLog {
             }
             LOG.error(message);
         } else if (level == LlamaCpp.GGML_LOG_LEVEL_WARN()) {
-            LOG.warn(message);
+            if (threshold <= 2) {
+                LOG.warn(message);
+            }
         } else if (level == LlamaCpp.GGML_LOG_LEVEL_DEBUG()) {
-            LOG.debug(message);
-        } else {
+            if (threshold == 0) {
+                LOG.debug(message);
+            }
+        } else if (threshold <= 1) {
             LOG.info(message);
         }
     }

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Engine flags shared by the commands that run a model, named as vLLM names them. */
@@ -51,6 +52,9 @@ final class EngineOptions {
     @Option(names = "--pooling-type", description = "An embedding model's pooling instead of its own: mean, cls or last.")
     String poolingType;
 
+    @Mixin
+    ParallelOptions parallel = new ParallelOptions();
+
     @Option(names = "--block-size", defaultValue = "16", description = "Tokens per prefix-cache block (default: ${DEFAULT-VALUE}).")
     int blockSize;
 
@@ -87,6 +91,7 @@ final class EngineOptions {
                 .enableSleepMode(enableSleepMode)
                 .seed(seed)
                 .enableLora(enableLora).maxLoras(maxLoras).maxCpuLoras(maxCpuLoras).loraAllowedDirs(loraAllowedDirs)
+                .parallel(parallel.toConfig())
                 .build();
     }
 

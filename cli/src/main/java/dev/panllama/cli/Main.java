@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
 @Command(name = "panllama", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Serve LLMs on llama.cpp/ggml from the JVM.",
         subcommands = {GenerateCommand.class, ChatCommand.class, TokenizeCommand.class, EmbedCommand.class, ModelCommand.class,
-            LoraCommand.class, ServeCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+            LoraCommand.class, ServeCommand.class, WorkerCommand.class, BenchCommand.class, BenchRpcCommand.class,
+            CommandLine.HelpCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

@@ -6,30 +6,37 @@ import dev.panllama.engine.core.EngineRequest;
 import dev.panllama.engine.core.EngineSnapshot;
 import dev.panllama.engine.core.InProcessClient;
 import dev.panllama.engine.core.StepStats;
+import dev.panllama.engine.dp.DataParallelClient;
 import dev.panllama.engine.lora.LoraRuntime;
 import dev.panllama.engine.lora.LoraRuntimeProvider;
 import dev.panllama.engine.nativeapi.ChatTemplate;
 import dev.panllama.engine.nativeapi.Context;
-import dev.panllama.engine.nativeapi.ContextParams;
 import dev.panllama.engine.nativeapi.Model;
 import dev.panllama.engine.nativeapi.ModelParams;
 import dev.panllama.engine.nativeapi.PoolingType;
 import dev.panllama.engine.output.OutputProcessor;
 import dev.panllama.engine.output.RequestOutputCollector;
 import dev.panllama.engine.profiling.ProfileResult;
-import io.micrometer.core.instrument.MeterRegistry;
+import dev.panllama.engine.workers.Executor;
+import dev.panllama.engine.workers.UnknownWorkerMethodException;
+import dev.panllama.engine.workers.WorkerCallException;
+import dev.panllama.engine.workers.WorkerFunction;
+import dev.panllama.engine.workers.WorkerTimeoutException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * The engine's public face, after vLLM's {@code AsyncLLM}: submit requests and read their outputs as streams,
@@ -58,9 +65,12 @@ public final class AsyncLLM implements AutoCloseable {
     /** Null unless the engine was built with LoRA enabled. */
     private final LoraRuntime lora;
 
+    private final Executor executor;
+
     private AsyncLLM(EngineArgs args, Model model, Context context, int maxModelLen, EngineObservability observability,
-                     LoraRuntime lora) {
+                     LoraRuntime lora, Executor executor) {
         this.lora = lora;
+        this.executor = executor;
         this.args = args;
         this.maxModelLen = maxModelLen;
         String template = args.chatTemplate() != null ? args.chatTemplate() : ChatTemplate.of(model);
@@ -68,7 +78,7 @@ public final class AsyncLLM implements AutoCloseable {
         var vocab = frontendVocab != null ? frontendVocab.vocab() : model.vocab();
         this.tokenizer = new Tokenizer(vocab, template);
         this.inputs = new InputProcessor(tokenizer, maxModelLen);
-        PoolingType pooling = effectivePooling(args, model);
+        PoolingType pooling = ReplicaLoader.effectivePooling(args, model);
         this.supportedTasks = pooling != PoolingType.NONE ? poolingTasks(pooling)
                 : model.hasDecoder() && !model.hasEncoder() ? Set.of("generate") : Set.of();
         EncodeQueue encodeQueue = null;
@@ -77,12 +87,19 @@ public final class AsyncLLM implements AutoCloseable {
             encodeQueue = new EncodeQueue(inProcess, context.microBatchSize(), context.maxSequences());
         }
         this.encoder = new Encoder(tokenizer, maxModelLen, supportedTasks, args.model().getFileName().toString(), encodeQueue);
-        this.client = inProcess;
+        int replicas = args.parallel().dataParallelSize();
+        this.client = replicas == 1 ? inProcess
+                : new DataParallelClient(inProcess, () -> ReplicaLoader.startCore(args, executor.placement()), replicas);
         this.outputs = new OutputProcessor(vocab, client::abortRequests);
         this.telemetry = new EngineTelemetry(observability, args.model().getFileName().toString());
         outputs.setStatLogger(telemetry.loggers);
         this.control = new ControlPlane(client, telemetry, this::errored, this::deadError, outputs::liveRequestCount);
-        inProcess.setOutputSink(outputs::enqueue);
+        client.setOutputSink(outputs::enqueue);
+        // a lost worker took part of the model with it: end the engine now, before a step reaches the dead server
+        executor.onFailure(cause -> {
+            inProcess.abandon(cause instanceof RuntimeException r ? r : new IllegalStateException(cause));
+            outputs.enqueue(cause); // live requests fail now, even if a step waits on the lost worker for good
+        });
     }
 
     /** Loads the model, creates its context and starts the engine and output threads. */
@@ -92,62 +109,20 @@ public final class AsyncLLM implements AutoCloseable {
 
     /** As {@link #fromEngineArgs(EngineArgs)}, reporting metrics, stats, traces and profiles as {@code observability} says. */
     public static AsyncLLM fromEngineArgs(EngineArgs args, EngineObservability observability) {
-        Model model = Model.load(args.model(), ModelParams.defaults().withGpuLayers(args.nGpuLayers()));
+        Executor executor = ReplicaLoader.executor(args);
+        ReplicaLoader.Replica replica = null;
         try {
-            int trained = model.trainingContextLength();
-            int maxModelLen = args.maxModelLen() > 0 ? args.maxModelLen() : trained;
-            if (args.maxModelLen() > 0 && trained > 0 && args.maxModelLen() > trained) {
-                throw new InvalidRequestException("max_model_len", args.maxModelLen(), "max_model_len " + args.maxModelLen()
-                        + " exceeds the model's training context of " + trained + " tokens");
-            }
-            int kvTokens = args.kvCacheTokens() > 0 ? args.kvCacheTokens()
-                    : (int) Math.min((long) maxModelLen * args.maxNumSeqs(), Math.max(maxModelLen, EngineArgs.DEFAULT_MAX_KV_TOKENS));
-            if (kvTokens < maxModelLen) {
-                throw new InvalidRequestException("kv_cache_tokens", kvTokens, "the KV cache (" + kvTokens
-                        + " tokens) must hold at least one request of max_model_len " + maxModelLen);
-            }
-            // A unified cache is what sharing cells between sequences needs (n > 1 siblings, prefix caching), but
-            // llama.cpp then checks every pair of its 256 possible sequences on each llama_decode (65,536 tests, ~10%
-            // of a small model's token): a single-sequence engine without a prefix cache shares nothing and skips that.
-            boolean unifiedKv = args.maxNumSeqs() > 1 || args.enablePrefixCaching();
-            ContextParams params = effectivePooling(args, model) != PoolingType.NONE ? poolingContext(args, kvTokens, maxModelLen)
-                    : new ContextParams(kvTokens, args.maxNumBatchedTokens(),
-                    Math.min(512, args.maxNumBatchedTokens()), args.maxNumSeqs(), args.threads(), 0, false,
-                    args.flashAttention(), unifiedKv, args.kvCacheDtype(), null);
-            Context context = Context.create(model, params);
-            return new AsyncLLM(args, model, context, maxModelLen,
+            replica = ReplicaLoader.load(args, executor.placement());
+            return new AsyncLLM(args, replica.model(), replica.context(), replica.maxModelLen(),
                     observability == null ? EngineObservability.defaults() : observability,
-                    args.enableLora() ? loraRuntime(model, args) : null);
+                    args.enableLora() ? loraRuntime(replica.model(), args) : null, executor);
         } catch (RuntimeException e) {
-            model.close();
+            if (replica != null) {
+                replica.model().close();
+            }
+            executor.close();
             throw e;
         }
-    }
-
-    /**
-     * A context for a pooling model: embeddings on, the model's pooling, and one micro-batch as large as a batch
-     * (encoders must see each batch whole) and at least one prompt of max_model_len.
-     */
-    private static ContextParams poolingContext(EngineArgs args, int kvTokens, int maxModelLen) {
-        int batch = Math.max(args.maxNumBatchedTokens(), maxModelLen);
-        return new ContextParams(kvTokens, batch, batch, args.maxNumSeqs(), args.threads(), 0, true,
-                args.flashAttention(), true, args.kvCacheDtype(), args.poolingType());
-    }
-
-    /**
-     * The model's declared pooling, or the engine's override of it. Only embedding models take an override: a
-     * generative model's context computes logits, not pooled states.
-     */
-    private static PoolingType effectivePooling(EngineArgs args, Model model) {
-        PoolingType declared = model.declaredPooling();
-        if (args.poolingType() == null) {
-            return declared;
-        }
-        if (declared == PoolingType.NONE || declared == PoolingType.RANK) {
-            throw new InvalidRequestException("pooling_type", args.poolingType(), "pooling_type can only override an"
-                    + " embedding model's pooling; " + args.model().getFileName() + " declares " + declared.name().toLowerCase(java.util.Locale.ROOT));
-        }
-        return args.poolingType();
     }
 
     /** The LoRA module's runtime for this model, found as a service so the engine does not depend on it. */
@@ -210,9 +185,10 @@ public final class AsyncLLM implements AutoCloseable {
             }
             lora.validate(options.loraRequest());
         }
-        if (options.dataParallelRank() != null && options.dataParallelRank() != 0) {
+        if (options.dataParallelRank() != null
+                && (options.dataParallelRank() < 0 || options.dataParallelRank() >= client.dataParallelSize())) {
             throw new InvalidRequestException("data_parallel_rank", options.dataParallelRank(),
-                    "data_parallel_rank " + options.dataParallelRank() + " is out of range [0, 1)");
+                    "data_parallel_rank " + options.dataParallelRank() + " is out of range [0, " + client.dataParallelSize() + ")");
         }
         if (!supportedTasks.contains("generate")) {
             throw new InvalidRequestException("prompt", null, "This model does not support generation");
@@ -248,7 +224,7 @@ public final class AsyncLLM implements AutoCloseable {
             SamplingParams child = n == 1 ? params : params.forChild(i);
             long seed = baseSeed != null ? baseSeed + i : randomSeed + i;
             client.addRequest(new EngineRequest(ids.get(i), tokens, child, options.priority(), order, seed, promptGroup, maxTokens,
-                    options.cacheSalt(), options.loraRequest()));
+                    options.cacheSalt(), options.loraRequest()), options.dataParallelRank());
         }
         return new RequestStream(externalId, collector, () -> client.abortRequests(outputs.abort(ids, true)));
     }
@@ -373,7 +349,7 @@ public final class AsyncLLM implements AutoCloseable {
     }
 
     public boolean errored() {
-        return shutdown.get() || client.deathCause() != null || outputs.deadError() != null;
+        return shutdown.get() || client.deathCause() != null || outputs.deadError() != null || executor.failure() != null;
     }
 
     public boolean isRunning() {
@@ -386,7 +362,7 @@ public final class AsyncLLM implements AutoCloseable {
 
     /** A new exception describing why the engine is dead. */
     public EngineDeadException deadError() {
-        Throwable cause = client.deathCause();
+        Throwable cause = executor.failure() != null ? executor.failure() : client.deathCause();
         return cause == null ? new EngineDeadException("EngineCore encountered an issue. See stack trace (above) for the root cause.")
                 : new EngineDeadException("EngineCore encountered an issue: " + cause.getMessage(), cause);
     }
@@ -406,11 +382,13 @@ public final class AsyncLLM implements AutoCloseable {
         if (!shutdown.compareAndSet(false, true)) {
             return;
         }
-        client.shutdown(Duration.ofSeconds(10));
+        // after a lost worker the engine thread may wait on it for good: do not wait long for it to end
+        client.shutdown(executor.failure() != null ? Duration.ofMillis(200) : Duration.ofSeconds(10));
         outputs.shutdown(new EngineDeadException("the engine was shut down"));
         if (frontendVocab != null) {
             frontendVocab.close();
         }
+        executor.close();
     }
 
     @Override
@@ -499,6 +477,46 @@ public final class AsyncLLM implements AutoCloseable {
     /** Package-private test hook: how many decodes pooling requests have taken (fewer than requests when batched). */
     long encodeBatchesRun() {
         return encoder.batchesRun();
+    }
+
+    /**
+     * Calls a worker method by name on every worker of the engine (rank 0's workers under data parallelism) and
+     * completes with one result per worker, in rank order; vLLM's {@code collective_rpc}. Failures:
+     * {@link WorkerTimeoutException} past {@code timeout} (null = no limit), {@link UnknownWorkerMethodException},
+     * otherwise a {@link WorkerCallException} naming the worker's rank and its own message.
+     */
+    public CompletableFuture<List<Object>> collectiveRpc(String method, Duration timeout, List<?> args, Map<String, ?> kwargs) {
+        checkHealth();
+        return executor.collectiveRpc(method, timeout, args == null ? List.of() : new ArrayList<>(args),
+                kwargs == null ? Map.of() : new LinkedHashMap<>(kwargs));
+    }
+
+    /** Runs a Java function on every in-process worker, in rank order (remote workers answer only named methods). */
+    public <T> CompletableFuture<List<T>> collectiveRpc(WorkerFunction<T> function, Duration timeout) {
+        checkHealth();
+        return executor.collectiveRpc(function, timeout);
+    }
+
+    /**
+     * Changes the number of data-parallel engine cores (vLLM's {@code scale_elastic_ep}): new cores load their own
+     * model and take requests at once; removed ones (the highest ranks) first finish what they run. No request
+     * fails because of it. Needs an engine started with data_parallel_size > 1; the same size returns at once.
+     *
+     * @throws dev.panllama.engine.dp.DrainTimeoutException when removed cores still run requests at the timeout
+     */
+    public void scaleElasticEp(int newDataParallelSize, Duration drainTimeout) {
+        checkHealth();
+        if (client instanceof DataParallelClient dataParallel) {
+            dataParallel.scale(newDataParallelSize, drainTimeout);
+        } else if (newDataParallelSize != 1) {
+            throw new InvalidRequestException("new_data_parallel_size", newDataParallelSize, "this engine runs one core;"
+                    + " start it with data_parallel_size >= 2 to scale data parallelism");
+        }
+    }
+
+    /** Engine cores serving requests now. */
+    public int dataParallelSize() {
+        return client.dataParallelSize();
     }
 
     /** Package-private test hook: the in-process client, to inject an engine failure. */

@@ -33,13 +33,14 @@ import java.util.Locale;
  * @param loraAllowedDirs      directories LoRA files must lie under (empty = any path)
  * @param poolingType          an embedding model's pooling instead of the one its file declares: mean, cls or last
  *                             (null = the model's)
+ * @param parallel             RPC workers, tensor split and data-parallel replicas
  */
 public record EngineArgs(Path model, int maxModelLen, int maxNumSeqs, int maxNumBatchedTokens, int kvCacheTokens,
                          int nGpuLayers, int threads, String kvCacheDtype, FlashAttention flashAttention, Long seed,
                          SchedulingPolicy schedulingPolicy, String chatTemplate, int maxLogprobs,
                          boolean enablePrefixCaching, int prefixCacheBlockSize, boolean enableSleepMode,
                          boolean enableLora, int maxLoras, int maxCpuLoras, List<Path> loraAllowedDirs,
-                         PoolingType poolingType) {
+                         PoolingType poolingType, ParallelConfig parallel) {
 
     /** Caps the default KV size so a long-context model does not allocate gigabytes it may never use. */
     public static final int DEFAULT_MAX_KV_TOKENS = 1 << 16;
@@ -74,6 +75,13 @@ public record EngineArgs(Path model, int maxModelLen, int maxNumSeqs, int maxNum
                     + ") must be >= max_loras (" + maxLoras + ")");
         }
         loraAllowedDirs = loraAllowedDirs == null ? List.of() : List.copyOf(loraAllowedDirs);
+        parallel = parallel == null ? ParallelConfig.single() : parallel;
+        parallel.checkAgainst(flashAttention);
+        if (enableLora && parallel.dataParallelSize() > 1) {
+            // adapters are loaded into one core's model; data-parallel cores each load their own
+            throw new InvalidRequestException("enable_lora", true, "LoRA adapters are not supported with"
+                    + " data_parallel_size > 1 yet: serve adapters from a single engine core");
+        }
     }
 
     private static void requireAtLeast(String field, int value, int min) {
@@ -109,6 +117,7 @@ public record EngineArgs(Path model, int maxModelLen, int maxNumSeqs, int maxNum
         private int maxCpuLoras;
         private List<Path> loraAllowedDirs = List.of();
         private PoolingType poolingType;
+        private ParallelConfig parallel = ParallelConfig.single();
 
         public Builder model(Path path) { this.model = path; return this; }
         public Builder maxModelLen(int tokens) { this.maxModelLen = tokens; return this; }
@@ -131,12 +140,13 @@ public record EngineArgs(Path model, int maxModelLen, int maxNumSeqs, int maxNum
         public Builder maxCpuLoras(int most) { this.maxCpuLoras = most; return this; }
         public Builder loraAllowedDirs(List<Path> dirs) { this.loraAllowedDirs = dirs; return this; }
         public Builder poolingType(PoolingType pooling) { this.poolingType = pooling; return this; }
+        public Builder parallel(ParallelConfig config) { this.parallel = config; return this; }
 
         public EngineArgs build() {
             return new EngineArgs(model, maxModelLen, maxNumSeqs, maxNumBatchedTokens, kvCacheTokens, nGpuLayers,
                     threads, kvCacheDtype, flashAttention, seed, schedulingPolicy, chatTemplate, maxLogprobs,
                     enablePrefixCaching, prefixCacheBlockSize, enableSleepMode, enableLora, maxLoras, maxCpuLoras,
-                    loraAllowedDirs, poolingType);
+                    loraAllowedDirs, poolingType, parallel);
         }
     }
 }

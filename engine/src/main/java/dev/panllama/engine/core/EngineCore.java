@@ -52,6 +52,8 @@ public final class EngineCore {
     private final BlockingQueue<Command> inbox = new LinkedBlockingQueue<>();
     private final Thread thread;
     private volatile Throwable deathCause;
+    /** Set when the model's remote memory is gone: freeing it would make ggml abort the process. */
+    private volatile boolean nativeMemoryLost;
     /** Set under the inbox's lock when the loop ends. */
     private boolean closed;
     private long steps;
@@ -117,6 +119,14 @@ public final class EngineCore {
         return deathCause == null ? new EngineDeadException("the engine was shut down") : new EngineDeadException(deathCause);
     }
 
+    /**
+     * Keeps the model and context unfreed when the loop ends: their buffers live on a lost RPC worker, and ggml
+     * aborts the process when it cannot reach the server to free them. The memory is reclaimed when the process ends.
+     */
+    void abandonNativeMemory() {
+        nativeMemoryLost = true;
+    }
+
     Throwable deathCause() {
         return deathCause;
     }
@@ -158,11 +168,13 @@ public final class EngineCore {
             control.failWaiters(t);
             sink.accept(t);
         } finally {
-            runner.close();
-            if (lora != null) {
-                lora.close();
+            if (!nativeMemoryLost) {
+                runner.close();
+                if (lora != null) {
+                    lora.close();
+                }
+                resources.close();
             }
-            resources.close();
         }
     }
 

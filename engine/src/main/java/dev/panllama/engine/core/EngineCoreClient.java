@@ -15,6 +15,16 @@ public interface EngineCoreClient extends ControlPlaneClient, AutoCloseable {
 
     void addRequest(EngineRequest request);
 
+    /** Adds a request pinned to one data-parallel engine (null = the load balancer's choice). */
+    default void addRequest(EngineRequest request, Integer dataParallelRank) {
+        addRequest(request);
+    }
+
+    /** Engine cores behind this client. */
+    default int dataParallelSize() {
+        return 1;
+    }
+
     void abortRequests(Collection<String> requestIds);
 
     /** The engine's queues, slots and KV between steps. */

@@ -115,6 +115,15 @@ public final class InProcessClient implements EngineCoreClient {
         }, new CompletableFuture<>()));
     }
 
+    /**
+     * Ends the engine because part of its model is gone (a lost RPC worker): live requests fail with
+     * {@code cause}, and the model is not freed, since freeing remote buffers on a dead server aborts the process.
+     */
+    public void abandon(RuntimeException cause) {
+        core.abandonNativeMemory();
+        failEngine(cause);
+    }
+
     @Override
     public Throwable deathCause() {
         return core.deathCause();

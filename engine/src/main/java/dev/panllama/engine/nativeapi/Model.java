@@ -52,6 +52,11 @@ public final class Model implements AutoCloseable {
      * {@link UnsupportedModelException}, {@link NativeCallException}; none of them harms the process.
      */
     public static Model load(Path path, ModelParams params) {
+        return load(path, params, DevicePlacement.automatic());
+    }
+
+    /** As {@link #load(Path, ModelParams)}, with the weights placed on {@code placement}'s devices. */
+    public static Model load(Path path, ModelParams params, DevicePlacement placement) {
         GgufFile file = GgufFile.read(path);
         if (file.vocabOnly() && !params.vocabOnly()) {
             throw new UnsupportedModelException(path + " is a vocab-only GGUF (no tensors): it can tokenize but not"
@@ -65,6 +70,7 @@ public final class Model implements AutoCloseable {
             llama_model_params.load_mode(mp, params.useMmap() ? LlamaCpp.LLAMA_LOAD_MODE_MMAP() : LlamaCpp.LLAMA_LOAD_MODE_NONE());
             llama_model_params.vocab_only(mp, params.vocabOnly());
             llama_model_params.check_tensors(mp, params.checkTensors());
+            placement.apply(mp, call);
             RuntimeException[] callbackFailure = new RuntimeException[1];
             if (params.progress() != null) {
                 // the stub only lives for this call: llama.cpp reports progress on this thread, during the load

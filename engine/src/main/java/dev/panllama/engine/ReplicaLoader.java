@@ -1,0 +1,92 @@
+package dev.panllama.engine;
+
+import dev.panllama.engine.core.InProcessClient;
+import dev.panllama.engine.nativeapi.Context;
+import dev.panllama.engine.nativeapi.ContextParams;
+import dev.panllama.engine.nativeapi.DevicePlacement;
+import dev.panllama.engine.nativeapi.Model;
+import dev.panllama.engine.nativeapi.ModelParams;
+import dev.panllama.engine.nativeapi.PoolingType;
+import dev.panllama.engine.workers.Executor;
+import dev.panllama.engine.workers.LocalExecutor;
+import dev.panllama.engine.workers.RemoteExecutor;
+import dev.panllama.engine.workers.WorkerAuth;
+
+/** Loads one model replica (model + context) as the engine arguments say, on the devices its executor offers. */
+final class ReplicaLoader {
+    private ReplicaLoader() {}
+
+    /** A loaded model, its context, and the request length they serve. */
+    record Replica(Model model, Context context, int maxModelLen) {}
+
+    /** The executor for the arguments: remote workers when rpcWorkers are given, else this process's devices. */
+    static Executor executor(EngineArgs args) {
+        ParallelConfig parallel = args.parallel();
+        if (parallel.rpcWorkers().isEmpty()) {
+            return LocalExecutor.create(parallel.tensorParallelSize(), parallel.splitMode());
+        }
+        return RemoteExecutor.connect(parallel.rpcWorkers(), WorkerAuth.fromFile(parallel.workerTokenFile()), parallel.splitMode());
+    }
+
+    static Replica load(EngineArgs args, DevicePlacement placement) {
+        Model model = Model.load(args.model(), ModelParams.defaults().withGpuLayers(args.nGpuLayers()), placement);
+        try {
+            int trained = model.trainingContextLength();
+            int maxModelLen = args.maxModelLen() > 0 ? args.maxModelLen() : trained;
+            if (args.maxModelLen() > 0 && trained > 0 && args.maxModelLen() > trained) {
+                throw new InvalidRequestException("max_model_len", args.maxModelLen(), "max_model_len " + args.maxModelLen()
+                        + " exceeds the model's training context of " + trained + " tokens");
+            }
+            int kvTokens = args.kvCacheTokens() > 0 ? args.kvCacheTokens()
+                    : (int) Math.min((long) maxModelLen * args.maxNumSeqs(), Math.max(maxModelLen, EngineArgs.DEFAULT_MAX_KV_TOKENS));
+            if (kvTokens < maxModelLen) {
+                throw new InvalidRequestException("kv_cache_tokens", kvTokens, "the KV cache (" + kvTokens
+                        + " tokens) must hold at least one request of max_model_len " + maxModelLen);
+            }
+            // A unified cache is what sharing cells between sequences needs (n > 1 siblings, prefix caching), but
+            // llama.cpp then checks every pair of its 256 possible sequences on each llama_decode (65,536 tests, ~10%
+            // of a small model's token): a single-sequence engine without a prefix cache shares nothing and skips that.
+            boolean unifiedKv = args.maxNumSeqs() > 1 || args.enablePrefixCaching();
+            ContextParams params = effectivePooling(args, model) != PoolingType.NONE ? poolingContext(args, kvTokens, maxModelLen)
+                    : new ContextParams(kvTokens, args.maxNumBatchedTokens(),
+                    Math.min(512, args.maxNumBatchedTokens()), args.maxNumSeqs(), args.threads(), 0, false,
+                    args.flashAttention(), unifiedKv, args.kvCacheDtype(), null);
+            return new Replica(model, Context.create(model, params), maxModelLen);
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    /**
+     * A context for a pooling model: embeddings on, the model's pooling, and one micro-batch as large as a batch
+     * (encoders must see each batch whole) and at least one prompt of max_model_len.
+     */
+    static ContextParams poolingContext(EngineArgs args, int kvTokens, int maxModelLen) {
+        int batch = Math.max(args.maxNumBatchedTokens(), maxModelLen);
+        return new ContextParams(kvTokens, batch, batch, args.maxNumSeqs(), args.threads(), 0, true,
+                args.flashAttention(), true, args.kvCacheDtype(), args.poolingType());
+    }
+
+    /**
+     * The model's declared pooling, or the engine's override of it. Only embedding models take an override: a
+     * generative model's context computes logits, not pooled states.
+     */
+    static PoolingType effectivePooling(EngineArgs args, Model model) {
+        PoolingType declared = model.declaredPooling();
+        if (args.poolingType() == null) {
+            return declared;
+        }
+        if (declared == PoolingType.NONE || declared == PoolingType.RANK) {
+            throw new InvalidRequestException("pooling_type", args.poolingType(), "pooling_type can only override an"
+                    + " embedding model's pooling; " + args.model().getFileName() + " declares " + declared.name().toLowerCase(java.util.Locale.ROOT));
+        }
+        return args.poolingType();
+    }
+
+    /** Loads another replica and starts its engine core (a data-parallel rank beyond the first). */
+    static InProcessClient startCore(EngineArgs args, DevicePlacement placement) {
+        Replica replica = load(args, placement);
+        return new InProcessClient(replica.model(), replica.context(), args, replica.maxModelLen());
+    }
+}

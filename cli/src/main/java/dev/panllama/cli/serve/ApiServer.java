@@ -80,6 +80,7 @@ public final class ApiServer implements AutoCloseable {
         if (config.enableAdminEndpoints()) {
             all.add(new PrefixCacheAdminEndpoint(model));
             all.add(new ControlAdminEndpoints(model));
+            all.add(new CollectiveRpcAdminEndpoint(model));
         }
         if (config.allowRuntimeLoraUpdating()) {
             all.add(new LoraAdminEndpoints(model));

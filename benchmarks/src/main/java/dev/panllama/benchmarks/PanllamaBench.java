@@ -57,6 +57,9 @@ public final class PanllamaBench implements AutoCloseable {
         EngineArgs args = offload(EngineArgs.builder(), gpu).model(model).threads(threads)
                 .maxNumSeqs(w.maxStreams()).kvCacheTokens(w.contextTokens()).maxNumBatchedTokens(w.batchTokens())
                 .maxModelLen(w.promptTokens() + w.generatedTokens())
+                // llama-batched-bench keeps no cache between runs: cached blocks would hold cells that every later
+                // decode's attention spans (on stories260K attention is most of a token), measuring the cache, not decode
+                .enablePrefixCaching(false)
                 .build();
         return start(args, bench -> bench.concurrentDecode(w.maxStreams(), w.promptTokens(), w.generatedTokens()));
     }

@@ -226,11 +226,11 @@ class AsyncLLMPrefixCacheTest {
             }
         }
         assertTrue(identical >= 30, "requests with identical greedy tokens: " + identical + " of 32");
-        // only requests admitted in the very first step find nothing: later ones share the prefix it cached
-        assertTrue(hits >= 24, "requests that found the whole shared prefix cached: " + hits);
+        // the first request computes the prefix; the others wait the steps it takes rather than compute it again
+        assertTrue(hits >= 31, "requests that found the whole shared prefix cached: " + hits);
         PrefixCacheStats stats = llm.engineSnapshot().get(10, TimeUnit.SECONDS).prefixCache();
         assertEquals(32L * 416, stats.queries() - before.queries(), "counters are cumulative, as Prometheus counters");
-        assertTrue(stats.hits() - before.hits() >= 24L * (400 - 400 % 16), "hits " + (stats.hits() - before.hits()));
+        assertTrue(stats.hits() - before.hits() >= 31L * (400 - 400 % 16), "hits " + (stats.hits() - before.hits()));
         assertTrue(stats.recentHitRate() > 0.7, "hit rate " + stats.recentHitRate());
     }
 

@@ -117,6 +117,34 @@ final class KvCacheManager {
         }
     }
 
+    /**
+     * True when a running request is computing, right now, the first block this waiting request would miss in the
+     * cache: waiting one or two steps for it to land in the cache beats computing the same prefix twice (a burst of
+     * requests sharing a system prompt would otherwise all compute it in the first step).
+     */
+    boolean prefixBeingComputed(EngineRequest waiting, List<EngineRequest> running) {
+        RequestBlocks blocks = waiting.blocks();
+        if (prefixCache == null || blocks == null || waiting.computed() > 0 || !readsCache(waiting)) {
+            return false;
+        }
+        int size = prefixCache.blockSize();
+        int wanted = (waiting.totalLength() - 1) / size;
+        int missing = prefixCache.match(waiting, blocks.chain, wanted).size();
+        if (missing >= wanted) {
+            return false;
+        }
+        long hash = blocks.chain.hash(missing, waiting);
+        int end = (missing + 1) * size;
+        for (EngineRequest other : running) {
+            RequestBlocks theirs = other.blocks();
+            if (theirs != null && !theirs.stopped && other.totalLength() >= end && other.computed() < end
+                    && theirs.chain.hash(missing, other) == hash) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Requests that want logprobs of their prompt compute all of it (they may still fill the cache). */
     private static boolean readsCache(EngineRequest request) {
         return request.params().promptLogprobs() == null;

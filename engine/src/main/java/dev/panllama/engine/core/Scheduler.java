@@ -173,6 +173,9 @@ final class Scheduler {
             if (siblingIsComputingPrompt(request)) {
                 break; // it takes the sibling's prompt cells once they exist, keeping its place in the queue
             }
+            if (kv.prefixBeingComputed(request, running)) {
+                break; // the prefix it shares with a running request reaches the cache in a step or two
+            }
             kv.allocate(request);
             if (!shareGroupPrefix(request)) {
                 kv.shareCachedPrefix(request);

@@ -1,5 +1,6 @@
 package dev.panllama.engine.nativeapi;
 
+import dev.panllama.bindings.NativeLibrary;
 import dev.panllama.bindings.internal.LlamaCpp;
 import dev.panllama.bindings.internal.llama_model_params;
 import dev.panllama.engine.InvalidRequestException;
@@ -35,6 +36,9 @@ public record DevicePlacement(List<String> devices, SplitMode splitMode, List<Fl
             throw new InvalidRequestException("tensor_split", proportions, "tensor_split has " + proportions.size()
                     + " entries for " + devices.size() + " devices");
         }
+        // the first native call of a process may come from here (Model.load builds its placement before loading):
+        // the libraries must be loaded before the bindings class resolves its symbols, or it never initializes
+        NativeLibrary.load();
         if (devices.size() > LlamaCpp.llama_max_devices()) {
             throw new InvalidRequestException("devices", devices.size(), "llama.cpp splits over at most "
                     + LlamaCpp.llama_max_devices() + " devices, got " + devices.size());

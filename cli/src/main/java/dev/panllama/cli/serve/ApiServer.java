@@ -53,6 +53,10 @@ public final class ApiServer implements AutoCloseable {
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
         http.setSendDateHeader(false);
+        // 64 KiB of headers, as common proxies allow; past that Jetty answers 431 itself. (Under load an oversized-
+        // header 431 was seen to reach its client prefixed by the request's own header bytes: keep clients off that
+        // path until it is understood.)
+        http.setRequestHeaderSize(64 * 1024);
         ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
         connector.setHost(config.host());
         connector.setPort(config.port());

@@ -151,10 +151,24 @@ public final class OutputProcessor {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException | Error e) {
-            LOG.error("output processor failed", e);
-            propagate(e);
+            // a dead engine frees the model whose vocabulary the outputs before its death still need: that failure
+            // is a consequence, and callers should see the engine's own cause, already queued behind those outputs
+            Throwable engineDeath = queuedEngineDeath();
+            if (engineDeath == null) {
+                LOG.error("output processor failed", e);
+            }
+            propagate(engineDeath != null ? engineDeath : e);
             runLeftoverActions();
         }
+    }
+
+    private Throwable queuedEngineDeath() {
+        for (Object item : inbox) {
+            if (item instanceof Throwable cause) {
+                return cause;
+            }
+        }
+        return null;
     }
 
     private static SchedulerStats schedulerStats(StepStats s) {

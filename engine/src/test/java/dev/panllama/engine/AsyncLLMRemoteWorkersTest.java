@@ -118,7 +118,7 @@ class AsyncLLMRemoteWorkersTest {
         ExecutionException unknown = assertThrows(ExecutionException.class,
                 () -> remote.collectiveRpc("no_such_method", Duration.ofSeconds(5), List.of(), Map.of()).get());
         UnknownWorkerMethodException typed = assertInstanceOf(UnknownWorkerMethodException.class, unknown.getCause());
-        assertTrue(typed.getMessage().contains("Method 'no_such_method' is not implemented."), typed.getMessage());
+        assertTrue(typed.getMessage().contains("worker has no method 'no_such_method'"), typed.getMessage());
 
         ExecutionException failed = assertThrows(ExecutionException.class,
                 () -> remote.collectiveRpc("test_fail", Duration.ofSeconds(5), List.of("boom"), Map.of()).get());

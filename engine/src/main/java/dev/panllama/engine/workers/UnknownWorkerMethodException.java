@@ -8,6 +8,7 @@ public final class UnknownWorkerMethodException extends WorkerCallException {
     private static final long serialVersionUID = 1L;
 
     public UnknownWorkerMethodException(int rank, String method) {
-        super(rank, method, "unknown_method", "Method '" + method + "' is not implemented.");
+        super(rank, method, "unknown_method", "worker has no method '" + method
+                + "': it is neither built in nor registered by a WorkerMethod provider on the worker's classpath");
     }
 }

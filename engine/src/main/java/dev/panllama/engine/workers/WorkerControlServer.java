@@ -107,7 +107,7 @@ final class WorkerControlServer implements AutoCloseable {
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof UnknownWorkerMethodException) {
-                reply(exchange, 404, error("unknown_method", "Method '" + request.method() + "' is not implemented."));
+                reply(exchange, 404, error("unknown_method", cause.getMessage()));
             } else {
                 reply(exchange, 500, error(cause.getClass().getName(), String.valueOf(cause.getMessage())));
             }

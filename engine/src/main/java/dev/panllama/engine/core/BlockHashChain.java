@@ -18,11 +18,15 @@ final class BlockHashChain {
     private final byte[] saltKey;
     private long[] hashes = new long[8];
     private int count;
+    /** Reused for every block of this request: hashing runs on the engine thread once per 16 tokens. */
+    private final MessageDigest sha = sha256();
+    private final ByteBuffer bytes;
 
     BlockHashChain(int blockSize, String adapterKey, String cacheSalt) {
         this.blockSize = blockSize;
         this.everyBlockKey = adapterKey == null ? new byte[0] : adapterKey.getBytes(StandardCharsets.UTF_8);
         this.saltKey = cacheSalt == null ? new byte[0] : cacheSalt.getBytes(StandardCharsets.UTF_8);
+        this.bytes = ByteBuffer.allocate(Long.BYTES + blockSize * Integer.BYTES + 2 * Integer.BYTES);
     }
 
     int blockSize() {
@@ -42,7 +46,7 @@ final class BlockHashChain {
     }
 
     private long blockHash(long parent, int index, EngineRequest request) {
-        ByteBuffer bytes = ByteBuffer.allocate(Long.BYTES + blockSize * Integer.BYTES + 2 * Integer.BYTES);
+        bytes.clear();
         bytes.putLong(parent);
         for (int i = index * blockSize, end = i + blockSize; i < end; i++) {
             bytes.putInt(request.tokenAt(i));
@@ -50,7 +54,6 @@ final class BlockHashChain {
         byte[] salt = index == 0 ? saltKey : new byte[0];
         // lengths keep (key, salt) pairs unambiguous
         bytes.putInt(everyBlockKey.length).putInt(salt.length);
-        MessageDigest sha = sha256();
         sha.update(bytes.array());
         sha.update(everyBlockKey);
         sha.update(salt);

@@ -165,15 +165,11 @@ public final class DataParallelClient implements EngineCoreClient {
     /** Every core's snapshot summed; the prefix cache statistics are rank 0's. */
     @Override
     public CompletableFuture<EngineSnapshot> snapshot() {
-        List<CompletableFuture<EngineSnapshot>> all = cores.stream().map(c -> c.client().snapshot()).toList();
-        return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApply(done -> {
-            List<EngineSnapshot> s = all.stream().map(CompletableFuture::join).toList();
-            return new EngineSnapshot(sum(s, EngineSnapshot::running), sum(s, EngineSnapshot::waiting),
+        return onEveryCore(EngineCoreClient::snapshot).thenApply(s -> new EngineSnapshot(sum(s, EngineSnapshot::running), sum(s, EngineSnapshot::waiting),
                     sum(s, EngineSnapshot::busySlots), sum(s, EngineSnapshot::totalSlots), sum(s, EngineSnapshot::kvUsedTokens),
                     sum(s, EngineSnapshot::kvCapacity), sum(s, EngineSnapshot::activeSamplers),
                     s.stream().mapToLong(EngineSnapshot::steps).sum(), s.stream().mapToLong(EngineSnapshot::preemptions).sum(),
-                    s.getFirst().prefixCache());
-        });
+                    s.getFirst().prefixCache()));
     }
 
     private static int sum(List<EngineSnapshot> snapshots, java.util.function.ToIntFunction<EngineSnapshot> field) {
@@ -183,9 +179,8 @@ public final class DataParallelClient implements EngineCoreClient {
     /** Resets every core's prefix cache; true only if all of them reset. */
     @Override
     public CompletableFuture<Boolean> resetPrefixCache(boolean resetRunningRequests) {
-        List<CompletableFuture<Boolean>> all = cores.stream().map(c -> c.client().resetPrefixCache(resetRunningRequests)).toList();
-        return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
-                .thenApply(done -> all.stream().allMatch(CompletableFuture::join));
+        return onEveryCore(c -> c.resetPrefixCache(resetRunningRequests))
+                .thenApply(all -> all.stream().allMatch(Boolean::booleanValue));
     }
 
     /** One control call on every core; completes with their answers in rank order. */

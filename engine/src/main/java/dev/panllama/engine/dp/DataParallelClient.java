@@ -165,11 +165,11 @@ public final class DataParallelClient implements EngineCoreClient {
     /** Every core's snapshot summed; the prefix cache statistics are rank 0's. */
     @Override
     public CompletableFuture<EngineSnapshot> snapshot() {
-        return onEveryCore(EngineCoreClient::snapshot).thenApply(s -> new EngineSnapshot(sum(s, EngineSnapshot::running), sum(s, EngineSnapshot::waiting),
-                    sum(s, EngineSnapshot::busySlots), sum(s, EngineSnapshot::totalSlots), sum(s, EngineSnapshot::kvUsedTokens),
-                    sum(s, EngineSnapshot::kvCapacity), sum(s, EngineSnapshot::activeSamplers),
-                    s.stream().mapToLong(EngineSnapshot::steps).sum(), s.stream().mapToLong(EngineSnapshot::preemptions).sum(),
-                    s.getFirst().prefixCache()));
+        return onEveryCore(EngineCoreClient::snapshot).thenApply(s -> new EngineSnapshot(
+                sum(s, EngineSnapshot::running), sum(s, EngineSnapshot::waiting), sum(s, EngineSnapshot::busySlots),
+                sum(s, EngineSnapshot::totalSlots), sum(s, EngineSnapshot::kvUsedTokens), sum(s, EngineSnapshot::kvCapacity),
+                sum(s, EngineSnapshot::activeSamplers), s.stream().mapToLong(EngineSnapshot::steps).sum(),
+                s.stream().mapToLong(EngineSnapshot::preemptions).sum(), s.getFirst().prefixCache()));
     }
 
     private static int sum(List<EngineSnapshot> snapshots, java.util.function.ToIntFunction<EngineSnapshot> field) {

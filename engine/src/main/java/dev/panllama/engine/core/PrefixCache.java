@@ -214,8 +214,11 @@ final class PrefixCache {
         if (referencedBlocks > 0) {
             return false;
         }
-        for (Block block : List.copyOf(blocks.values())) {
-            context.removeSequence(block.anchor, block.index * blockSize, (block.index + 1) * blockSize);
+        // whole anchors at once: one native call per anchor instead of one per block
+        for (int anchor = firstAnchor; anchor < anchorBlocks.length; anchor++) {
+            if (anchorBlocks[anchor] > 0) {
+                context.removeSequence(anchor, -1, -1);
+            }
         }
         blocks.clear();
         evictable.clear();

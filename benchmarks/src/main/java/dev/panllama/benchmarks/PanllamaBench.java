@@ -7,9 +7,12 @@ import dev.panllama.engine.RequestMetrics;
 import dev.panllama.engine.RequestOutput;
 import dev.panllama.engine.RequestStream;
 import dev.panllama.engine.SamplingParams;
+import dev.panllama.engine.core.StepStats;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -31,10 +34,43 @@ public final class PanllamaBench implements AutoCloseable {
     private final AsyncLLM engine;
     private final List<Integer> promptSource;
     private final AtomicLong requestCounter = new AtomicLong();
+    /** The engine's step stats while a measurement runs, for {@link #lastAnatomy}. */
+    private final Queue<StepStats> recordedSteps = new ConcurrentLinkedQueue<>();
+    private volatile boolean recording;
+    private volatile StepAnatomy lastAnatomy;
 
     private PanllamaBench(AsyncLLM engine) {
         this.engine = engine;
         this.promptSource = engine.getTokenizer().encode(PROMPT_TEXT, false);
+        engine.addStepListener(stats -> {
+            if (recording) {
+                recordedSteps.add(stats);
+            }
+        });
+    }
+
+    /** Where the steps of the last measurement spent their time; null when no step decoded every stream alone. */
+    public StepAnatomy lastAnatomy() {
+        return lastAnatomy;
+    }
+
+    private void startRecording() {
+        recordedSteps.clear();
+        recording = true;
+    }
+
+    /**
+     * Step stats reach listeners from the output thread just after the outputs they came with: wait for the step that
+     * left nothing running (the one that produced the last tokens) before reading them.
+     */
+    private void stopRecording(int streams) throws InterruptedException {
+        long deadline = System.nanoTime() + 1_000_000_000L;
+        while (recordedSteps.stream().noneMatch(s -> s.nanos() > 0 && s.running() == 0 && s.waiting() == 0)
+                && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        recording = false;
+        lastAnatomy = StepAnatomy.of(streams, recordedSteps);
     }
 
     /**
@@ -42,7 +78,12 @@ public final class PanllamaBench implements AutoCloseable {
      * prompt and {@code tokens} outputs.
      */
     public static PanllamaBench forSingleStream(Path model, int tokens, int threads, boolean gpu) {
-        EngineArgs args = offload(EngineArgs.builder(), gpu).model(model).threads(threads)
+        return forSingleStream(model, tokens, threads, gpu, null);
+    }
+
+    /** As {@link #forSingleStream(Path, int, int, boolean)}, choosing in-graph greedy sampling (null = the engine's default). */
+    public static PanllamaBench forSingleStream(Path model, int tokens, int threads, boolean gpu, Boolean deviceSampling) {
+        EngineArgs args = offload(EngineArgs.builder(), gpu).model(model).threads(threads).deviceSampling(deviceSampling)
                 .maxNumSeqs(1).maxModelLen(tokens + 2).kvCacheTokens(tokens + 2)
                 // llama-bench has no prefix cache: without one a single-sequence engine keeps a plain KV cache too
                 .enablePrefixCaching(false).build();
@@ -54,7 +95,12 @@ public final class PanllamaBench implements AutoCloseable {
      * run, one unified KV cache of {@link Workload#contextTokens()} cells, {@link Workload#batchTokens()} per step.
      */
     public static PanllamaBench forConcurrency(Path model, Workload w, int threads, boolean gpu) {
-        EngineArgs args = offload(EngineArgs.builder(), gpu).model(model).threads(threads)
+        return forConcurrency(model, w, threads, gpu, null);
+    }
+
+    /** As {@link #forConcurrency(Path, Workload, int, boolean)}, choosing in-graph greedy sampling (null = the engine's default). */
+    public static PanllamaBench forConcurrency(Path model, Workload w, int threads, boolean gpu, Boolean deviceSampling) {
+        EngineArgs args = offload(EngineArgs.builder(), gpu).model(model).threads(threads).deviceSampling(deviceSampling)
                 .maxNumSeqs(w.maxStreams()).kvCacheTokens(w.contextTokens()).maxNumBatchedTokens(w.batchTokens())
                 .maxModelLen(w.promptTokens() + w.generatedTokens())
                 // llama-batched-bench keeps no cache between runs: cached blocks would hold cells that every later
@@ -108,9 +154,11 @@ public final class PanllamaBench implements AutoCloseable {
      * thread seeing the last token. The one-token prompt costs what a decode step costs, and starting at the engine's
      * own timestamp keeps a late-waking output thread from shortening the interval: any error is against panllama.
      */
-    public double singleStreamDecode(int tokens) {
+    public double singleStreamDecode(int tokens) throws InterruptedException {
+        startRecording();
         RequestOutput last = generate(prompt(1, 0), tokens + 1).finalOutput();
         RequestMetrics m = requireMetrics(last);
+        stopRecording(1);
         if (m.scheduledAtNanos() == null) {
             throw new IllegalStateException("request " + last.requestId() + " carries no scheduling timestamp: " + m);
         }
@@ -124,6 +172,7 @@ public final class PanllamaBench implements AutoCloseable {
      * window in which every stream is decoding: from the last stream's first token to the first stream's last token.
      */
     public double concurrentDecode(int streams, int promptTokens, int generatedTokens) throws InterruptedException {
+        startRecording();
         List<RequestStream> submitted = new ArrayList<>(streams);
         for (int i = 0; i < streams; i++) {
             submitted.add(generate(prompt(promptTokens, i * 7), generatedTokens));
@@ -142,6 +191,7 @@ public final class PanllamaBench implements AutoCloseable {
                 throw new IllegalStateException("a benchmark stream failed", e.getCause());
             }
         }
+        stopRecording(streams);
         return TokenTimeline.aggregateRate(read);
     }
 

@@ -18,11 +18,17 @@ import java.util.Map;
  * @param models       model name to file
  * @param workloads    what each model ran
  * @param comparisons  the results
+ * @param stepAnatomy  where panllama's steps spent their time in each measurement (latest repetition)
  * @param wallSeconds  how long the whole run took
  */
 public record SideBySideReport(String preset, String startedAt, String commit, String llamaCpp, String host, int threads,
                                int repetitions, int samples, String command, Map<String, String> models, List<Workload> workloads,
-                               List<Comparison> comparisons, double wallSeconds) {
+                               List<Comparison> comparisons, List<StepAnatomy> stepAnatomy,
+                               double wallSeconds) {
+
+    public SideBySideReport {
+        stepAnatomy = stepAnatomy == null ? List.of() : List.copyOf(stepAnatomy);
+    }
 
     /** The ratio table: one row per comparison, the way the project's notes quote results. */
     public String markdown() {
@@ -49,6 +55,18 @@ public record SideBySideReport(String preset, String startedAt, String commit, S
                 + " Aggregate: requests sent together through AsyncLLM (greedy, ignore_eos), rates summed over the"
                 + " window in which every stream decodes, against llama-batched-bench S_TG with the same unified KV"
                 + " cache size and batch size (-kvu -c -b -ub).\n");
+        if (!stepAnatomy.isEmpty()) {
+            md.append("\n## Where panllama's decode steps spend their time\n\n");
+            md.append("Medians over the steps in which every stream decoded, µs: decode is llama_decode until the device is"
+                    + " done (all llama.cpp's tools spend), sample is reading logits and picking tokens, scheduling is the rest"
+                    + " of the step, between is the engine thread outside steps.\n\n");
+            md.append("| model | streams | steps | period | decode | sample | scheduling | between |\n");
+            md.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+            for (StepAnatomy a : stepAnatomy) {
+                md.append(String.format("| %s | %d | %d | %.1f | %.1f | %.1f | %.1f | %.1f |%n", a.model(), a.streams(),
+                        a.steps(), a.periodMicros(), a.decodeMicros(), a.sampleMicros(), a.schedulingMicros(), a.betweenMicros()));
+            }
+        }
         return md.toString();
     }
 }

@@ -36,10 +36,13 @@ class ComparisonTest {
 
     @Test
     void targetsAreTheProjectGoals() {
-        assertEquals(0.85, SideBySide.target(BenchModels.STORIES_260K, Comparison.SINGLE_STREAM, 1));
-        assertEquals(0.95, SideBySide.target(BenchModels.LLAMA_3_2_1B_Q4_0, Comparison.SINGLE_STREAM, 1));
-        assertEquals(0.95, SideBySide.target(BenchModels.STORIES_260K, Comparison.AGGREGATE, 8));
-        assertNull(SideBySide.target(BenchModels.STORIES_260K, Comparison.AGGREGATE, 16));
+        assertEquals(0.85, SideBySide.target(BenchModels.STORIES_260K, Comparison.SINGLE_STREAM, 1, false));
+        assertEquals(0.95, SideBySide.target(BenchModels.LLAMA_3_2_1B_Q4_0, Comparison.SINGLE_STREAM, 1, false));
+        assertEquals(0.95, SideBySide.target(BenchModels.STORIES_260K, Comparison.AGGREGATE, 8, false));
+        assertNull(SideBySide.target(BenchModels.STORIES_260K, Comparison.AGGREGATE, 16, false));
+        assertEquals(0.97, SideBySide.target(BenchModels.LLAMA_3_1_8B_Q4_K_M, Comparison.SINGLE_STREAM, 1, true));
+        assertEquals(1.0, SideBySide.target(BenchModels.LLAMA_3_2_1B_Q4_0, Comparison.AGGREGATE, 32, true));
+        assertNull(SideBySide.target(BenchModels.LLAMA_3_2_1B_Q4_0, Comparison.AGGREGATE, 8, true));
     }
 
     @Test
@@ -47,8 +50,10 @@ class ComparisonTest {
         Comparison met = Comparison.of("stories260K", Comparison.SINGLE_STREAM, 1, "llama-bench", List.of(9.0), List.of(10.0), 0.85);
         Comparison missed = Comparison.of("stories260K", Comparison.AGGREGATE, 8, "llama-batched-bench", List.of(5.0), List.of(10.0), 0.95);
         SideBySideReport report = new SideBySideReport("cpu-quick", "2026-01-01T00:00:00Z", "abc", "v0 (x)", "cpu", 2, 3, 5,
-                "panllama bench side-by-side", Map.of(), List.of(), List.of(met, missed), 1.0);
+                "panllama bench side-by-side", Map.of(), List.of(), List.of(met, missed),
+                List.of(new StepAnatomy("stories260K", 8, 40, 600.0, 450.0, 50.0, 70.0, 30.0)), 1.0);
         String md = report.markdown();
+        assertTrue(md.contains("| stories260K | 8 | 40 | 600.0 | 450.0 | 50.0 | 70.0 | 30.0 |"), md);
         assertTrue(md.contains("| stories260K | single-stream decode (vs llama-bench) | 1 | 9.0 | 10.0 | 0.900 | ≥ 0.85 | yes |"), md);
         assertTrue(md.contains("| 8 | 5.0 | 10.0 | 0.500 | ≥ 0.95 | **no** |"), md);
         assertFalse(md.contains("null"), md);

@@ -87,6 +87,10 @@ final class BenchCommand {
         @Option(names = "--gpu", description = "Offload every layer and turn flash attention on (a CUDA or Metal build).")
         boolean gpu;
 
+        @Option(names = "--device-sampling", arity = "1", description = "true/false: pick greedy tokens inside the decode graph"
+                + " (default: the engine's, on with a GPU).")
+        Boolean deviceSampling;
+
         Path resolve() {
             return BenchModels.names().contains(model) ? BenchModels.resolve(model, RepoLayout.locate()) : ModelResolver.resolve(model);
         }
@@ -109,14 +113,17 @@ final class BenchCommand {
         int tokens;
 
         @Override
-        public Integer call() {
+        public Integer call() throws InterruptedException {
             List<Double> rates = new ArrayList<>();
-            try (PanllamaBench bench = PanllamaBench.forSingleStream(choice.resolve(), tokens, choice.effectiveThreads(), choice.gpu)) {
+            var out = spec.commandLine().getOut();
+            try (PanllamaBench bench = PanllamaBench.forSingleStream(choice.resolve(), tokens, choice.effectiveThreads(), choice.gpu,
+                    choice.deviceSampling)) {
                 for (int i = 0; i < choice.repetitions; i++) {
                     rates.add(bench.singleStreamDecode(tokens));
                 }
+                out.printf("single-stream decode: %.1f tok/s (median of %s)%n", Comparison.median(rates), format(rates));
+                printAnatomy(out, bench.lastAnatomy());
             }
-            spec.commandLine().getOut().printf("single-stream decode: %.1f tok/s (median of %s)%n", Comparison.median(rates), format(rates));
             return 0;
         }
     }
@@ -143,16 +150,26 @@ final class BenchCommand {
         public Integer call() throws InterruptedException {
             Workload w = new Workload(choice.model, 2, promptTokens, generatedTokens, streams);
             var out = spec.commandLine().getOut();
-            try (PanllamaBench bench = PanllamaBench.forConcurrency(choice.resolve(), w, choice.effectiveThreads(), choice.gpu)) {
+            try (PanllamaBench bench = PanllamaBench.forConcurrency(choice.resolve(), w, choice.effectiveThreads(), choice.gpu,
+                    choice.deviceSampling)) {
                 for (int n : w.concurrency()) {
                     List<Double> rates = new ArrayList<>();
                     for (int i = 0; i < choice.repetitions; i++) {
                         rates.add(bench.concurrentDecode(n, promptTokens, generatedTokens));
                     }
                     out.printf("%2d streams: %.1f tok/s aggregate (median of %s)%n", n, Comparison.median(rates), format(rates));
+                    printAnatomy(out, bench.lastAnatomy());
                 }
             }
             return 0;
+        }
+    }
+
+    /** One line on where the last run's decode steps spent their time (medians, µs). */
+    private static void printAnatomy(java.io.PrintWriter out, dev.panllama.benchmarks.StepAnatomy a) {
+        if (a != null) {
+            out.printf("    step %.1f µs = decode %.1f + sample %.1f + scheduling %.1f + between %.1f (median of %d steps)%n",
+                    a.periodMicros(), a.decodeMicros(), a.sampleMicros(), a.schedulingMicros(), a.betweenMicros(), a.steps());
         }
     }
 

@@ -34,13 +34,16 @@ import java.util.Locale;
  * @param poolingType          an embedding model's pooling instead of the one its file declares: mean, cls or last
  *                             (null = the model's)
  * @param parallel             RPC workers, tensor split and data-parallel replicas
+ * @param deviceSampling       pick greedy requests' tokens inside the decode graph (llama.cpp's backend sampling), so
+ *                             that a GPU never copies their 128k-entry logits rows back to the host; null = on when
+ *                             layers are offloaded to a local GPU
  */
 public record EngineArgs(Path model, int maxModelLen, int maxNumSeqs, int maxNumBatchedTokens, int kvCacheTokens,
                          int nGpuLayers, int threads, String kvCacheDtype, FlashAttention flashAttention, Long seed,
                          SchedulingPolicy schedulingPolicy, String chatTemplate, int maxLogprobs,
                          boolean enablePrefixCaching, int prefixCacheBlockSize, boolean enableSleepMode,
                          boolean enableLora, int maxLoras, int maxCpuLoras, List<Path> loraAllowedDirs,
-                         PoolingType poolingType, ParallelConfig parallel) {
+                         PoolingType poolingType, ParallelConfig parallel, Boolean deviceSampling) {
 
     /** Caps the default KV size so a long-context model does not allocate gigabytes it may never use. */
     public static final int DEFAULT_MAX_KV_TOKENS = 1 << 16;
@@ -118,6 +121,7 @@ public record EngineArgs(Path model, int maxModelLen, int maxNumSeqs, int maxNum
         private List<Path> loraAllowedDirs = List.of();
         private PoolingType poolingType;
         private ParallelConfig parallel = ParallelConfig.single();
+        private Boolean deviceSampling;
 
         public Builder model(Path path) { this.model = path; return this; }
         public Builder maxModelLen(int tokens) { this.maxModelLen = tokens; return this; }
@@ -141,12 +145,13 @@ public record EngineArgs(Path model, int maxModelLen, int maxNumSeqs, int maxNum
         public Builder loraAllowedDirs(List<Path> dirs) { this.loraAllowedDirs = dirs; return this; }
         public Builder poolingType(PoolingType pooling) { this.poolingType = pooling; return this; }
         public Builder parallel(ParallelConfig config) { this.parallel = config; return this; }
+        public Builder deviceSampling(Boolean on) { this.deviceSampling = on; return this; }
 
         public EngineArgs build() {
             return new EngineArgs(model, maxModelLen, maxNumSeqs, maxNumBatchedTokens, kvCacheTokens, nGpuLayers,
                     threads, kvCacheDtype, flashAttention, seed, schedulingPolicy, chatTemplate, maxLogprobs,
                     enablePrefixCaching, prefixCacheBlockSize, enableSleepMode, enableLora, maxLoras, maxCpuLoras,
-                    loraAllowedDirs, poolingType, parallel);
+                    loraAllowedDirs, poolingType, parallel, deviceSampling);
         }
     }
 }

@@ -72,7 +72,7 @@ public final class EngineCore {
         this.maxModelLen = maxModelLen;
         this.kv = new KvCacheManager(context, args.maxNumSeqs(), prefixBlockSize(model, context, args));
         this.scheduler = new Scheduler(args.schedulingPolicy(), args.maxNumBatchedTokens(), kv, args.maxLoras());
-        this.runner = new ModelRunner(context, args.maxNumBatchedTokens());
+        this.runner = new ModelRunner(context, args.maxNumBatchedTokens(), deviceSampling(args));
         this.vocab = model.vocab();
         this.sink = sink;
         this.thread = Thread.ofPlatform().name("panllama-engine-core").daemon(true).unstarted(this::loop);
@@ -212,6 +212,19 @@ public final class EngineCore {
             }
         }
         scheduler.add(request);
+    }
+
+    /**
+     * Sampling in the graph pays on a GPU, where a logits row would otherwise cross to the host; on a CPU the row is
+     * in host memory already. Off under tensor split and with RPC workers, where llama.cpp keeps it on the CPU anyway.
+     */
+    private static boolean deviceSampling(EngineArgs args) {
+        if (args.deviceSampling() != null) {
+            return args.deviceSampling();
+        }
+        return args.nGpuLayers() != 0 && args.parallel().rpcWorkers().isEmpty()
+                && args.parallel().splitMode() != dev.panllama.engine.nativeapi.DevicePlacement.SplitMode.TENSOR
+                && !dev.panllama.engine.nativeapi.BackendDevices.offloadDevices().isEmpty();
     }
 
     boolean loraEnabled() {

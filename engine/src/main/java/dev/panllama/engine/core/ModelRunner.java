@@ -19,6 +19,8 @@ final class ModelRunner implements AutoCloseable {
     private Context context;
     private Vocab vocab;
     private final int batchCapacity;
+    /** Whether greedy requests may have their tokens picked inside the decode graph (see {@link #pickedOnDevice}). */
+    private final boolean deviceSampling;
     /** Made on the engine thread at the first step: a batch's arena is confined to the thread that uses it. */
     private Batch batch;
     private final int[] eogTokens;
@@ -40,10 +42,11 @@ final class ModelRunner implements AutoCloseable {
         }
     }
 
-    ModelRunner(Context context, int batchCapacity) {
+    ModelRunner(Context context, int batchCapacity, boolean deviceSampling) {
         this.context = context;
         this.vocab = context.model().vocab();
         this.batchCapacity = batchCapacity;
+        this.deviceSampling = deviceSampling;
         this.eogTokens = java.util.stream.IntStream.range(0, vocab.tokenCount()).filter(vocab::isEndOfGeneration).toArray();
     }
 
@@ -68,6 +71,10 @@ final class ModelRunner implements AutoCloseable {
         for (int c = 0; c < chunks.size(); c++) {
             ScheduledChunk chunk = chunks.get(c);
             EngineRequest request = chunk.request();
+            if (deviceSampling) {
+                // a no-op while the slot's kind of request stays the same, which is what keeps llama.cpp's graph
+                context.setDeviceGreedy(request.slot(), pickedOnDevice(request));
+            }
             boolean promptLogprobs = request.params().promptLogprobs() != null;
             int end = chunk.start() + chunk.count();
             for (int pos = chunk.start(); pos < end; pos++) {
@@ -84,6 +91,10 @@ final class ModelRunner implements AutoCloseable {
         }
         long decodeStart = System.nanoTime();
         boolean decoded = context.decode(batch);
+        if (decoded) {
+            // a GPU decode returns before the device is done: wait here so decode time includes the device's share
+            context.synchronize();
+        }
         long sampleStart = System.nanoTime();
         lastDecodeNanos = sampleStart - decodeStart;
         lastSampleNanos = 0;
@@ -103,6 +114,10 @@ final class ModelRunner implements AutoCloseable {
                 continue;
             }
             EngineRequest request = chunk.request();
+            if (context.isDeviceGreedy(request.slot())) {
+                sampled.add(new Sampled(request, context.deviceSampledToken(sampleAt[c]), null));
+                continue;
+            }
             RequestSampling s = samplingOf(request);
             Integer logprobs = request.params().logprobs();
             LogitsRow row = s.processor() != null || logprobs != null || s.chain() == null
@@ -120,6 +135,15 @@ final class ModelRunner implements AutoCloseable {
         }
         lastSampleNanos = System.nanoTime() - sampleStart;
         return sampled;
+    }
+
+    /**
+     * A greedy request whose logits nothing reads (no logprobs, no penalties, bias or masks) can have its token picked
+     * inside the graph: the argmax then runs where the logits are, and only the token comes back.
+     */
+    private boolean pickedOnDevice(EngineRequest request) {
+        SamplingParams p = request.params();
+        return p.isGreedy() && p.logprobs() == null && p.promptLogprobs() == null && samplingOf(request).processor() == null;
     }
 
     /** Prompt logprobs gathered so far (entry 0 is null, as the first token has no context). */

@@ -31,6 +31,10 @@ public final class Context implements AutoCloseable {
     private final ContextParams params;
     /** Batch indices that produced logits in the last successful decode: only those may be read or sampled. */
     private final BitSet outputs = new BitSet();
+    /** Batch indices of the last decode whose token was picked inside the graph (see {@link #setDeviceGreedy}). */
+    private final BitSet deviceSampled = new BitSet();
+    /** Sequences whose outputs are picked greedily inside the graph, each with the chain llama.cpp holds for it. */
+    private final java.util.Map<Integer, SamplerChain> deviceGreedy = new java.util.HashMap<>();
     private int lastBatchSize;
     /** What llama.cpp applies now, so a closing adapter can be taken off before its memory goes. */
     private List<LoraAdapter> loraAdapters = List.of();
@@ -187,6 +191,7 @@ public final class Context implements AutoCloseable {
         validate(batch);
         int rc = LlamaCpp.llama_decode(handle, batch.struct());
         outputs.clear();
+        deviceSampled.clear();
         lastBatchSize = 0;
         if (rc == 1) {
             return false;
@@ -198,9 +203,68 @@ public final class Context implements AutoCloseable {
         for (int i = 0; i < batch.size(); i++) {
             if (batch.wantsLogits(i)) {
                 outputs.set(i);
+                if (batch.seqCount(i) == 1 && deviceGreedy.containsKey(batch.seqId(i, 0))) {
+                    deviceSampled.set(i);
+                }
             }
         }
         return true;
+    }
+
+    /**
+     * Has llama.cpp pick sequence {@code seq}'s next token greedily inside the decode graph (its backend sampling), so
+     * that on a GPU the token is picked there and its logits row is never copied back: a 128k-entry row costs more to
+     * copy and scan on the host than the pick costs on the device. Turning it on or off makes the next decode re-plan
+     * its graph, so callers keep it on for a sequence as long as its requests allow. A sequence with it on may have
+     * one output per decode, and {@link #logitsRow} refuses its rows.
+     *
+     * @return whether the sequence now samples in the graph (llama.cpp declines under tensor split)
+     */
+    public boolean setDeviceGreedy(int seq, boolean on) {
+        if (seq < 0 || seq >= maxSequences) {
+            throw new IllegalArgumentException("sequence " + seq + " is outside this context's " + maxSequences + " sequences");
+        }
+        if (on == deviceGreedy.containsKey(seq)) {
+            return on;
+        }
+        if (!on) {
+            LlamaCpp.llama_set_sampler(handle, seq, MemorySegment.NULL);
+            deviceGreedy.remove(seq).close();
+            return false;
+        }
+        SamplerChain chain = SamplerChain.greedy();
+        if (!LlamaCpp.llama_set_sampler(handle, seq, chain.handle())) {
+            chain.close();
+            return false;
+        }
+        deviceGreedy.put(seq, chain);
+        return true;
+    }
+
+    /** Whether sequence {@code seq}'s tokens are picked inside the graph. */
+    public boolean isDeviceGreedy(int seq) {
+        return deviceGreedy.containsKey(seq);
+    }
+
+    /** The token picked inside the graph for batch index {@code i} of the last decode. */
+    public int deviceSampledToken(int i) {
+        checkOutput(i);
+        if (!deviceSampled.get(i)) {
+            throw new IllegalArgumentException("batch index " + i + " was not sampled in the graph: its sequence has no device sampler");
+        }
+        int token = LlamaCpp.llama_get_sampled_token_ith(handle, i);
+        if (token < 0 || token >= vocabSize) {
+            throw new NativeCallException("no token sampled in the graph for batch index " + i + ": " + orNoDetail(NativeLog.takeErrors()));
+        }
+        return token;
+    }
+
+    /**
+     * Waits until the last decode has finished on its device. {@link #decode} may return while a GPU still computes;
+     * reading logits waits for it anyway, so this only moves the wait to where a caller wants it measured.
+     */
+    public void synchronize() {
+        LlamaCpp.llama_synchronize(handle);
     }
 
     private void validate(Batch batch) {
@@ -234,6 +298,20 @@ public final class Context implements AutoCloseable {
                 }
             }
         }
+        if (!deviceGreedy.isEmpty()) {
+            // llama.cpp refuses the whole decode when a sequence sampling in the graph has more than one output
+            BitSet seen = new BitSet();
+            for (int i = 0; i < n; i++) {
+                for (int s = 0; batch.wantsLogits(i) && s < batch.seqCount(i); s++) {
+                    int seq = batch.seqId(i, s);
+                    if (deviceGreedy.containsKey(seq) && seen.get(seq)) {
+                        throw new IllegalArgumentException("batch[" + i + "] is a second output of sequence " + seq
+                                + ", which samples in the graph: one output per decode (turn device greedy off for it)");
+                    }
+                    seen.set(seq);
+                }
+            }
+        }
     }
 
     /** Logits (one per vocabulary entry) of batch index {@code i} from the last decode. */
@@ -244,6 +322,10 @@ public final class Context implements AutoCloseable {
     /** The live logits row of batch index {@code i} from the last decode, for in-place processing. */
     public LogitsRow logitsRow(int i) {
         checkOutput(i);
+        if (deviceSampled.get(i)) {
+            throw new IllegalArgumentException("batch index " + i + " was sampled in the graph: its logits never left the"
+                    + " device (turn device greedy off for its sequence before decoding)");
+        }
         MemorySegment row = LlamaCpp.llama_get_logits_ith(handle, i);
         if (row.equals(MemorySegment.NULL)) {
             throw new NativeCallException("no logits for batch index " + i + ": " + orNoDetail(NativeLog.takeErrors()));
@@ -368,6 +450,9 @@ public final class Context implements AutoCloseable {
     public void close() {
         if (arena.scope().isAlive()) {
             arena.close();
+            // llama.cpp held these chains: free them only once the context is gone
+            deviceGreedy.values().forEach(SamplerChain::close);
+            deviceGreedy.clear();
             model.unregister(this);
         }
     }

@@ -26,6 +26,10 @@ public final class SamplerChain implements AutoCloseable {
         return new Builder();
     }
 
+    MemorySegment handle() {
+        return handle;
+    }
+
     /** Samples the token for batch index {@code i} of the context's last decode and records it in the chain. */
     public int sample(Context context, int i) {
         context.checkOutput(i);

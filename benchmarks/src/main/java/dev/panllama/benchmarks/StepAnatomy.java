@@ -1,0 +1,69 @@
+package dev.panllama.benchmarks;
+
+import dev.panllama.engine.core.StepStats;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.function.ToLongFunction;
+
+/**
+ * Where a panllama decode step's time went, from the engine's own {@link StepStats} of the steps in which every stream
+ * decoded and none prefilled: medians in microseconds. {@code period} is start to start of consecutive steps;
+ * {@code decode} is llama_decode up to the device finishing; {@code sample} is reading logits and picking tokens;
+ * {@code scheduling} is the rest of the step (batch building, KV bookkeeping, outputs handed over); {@code between} is
+ * the engine thread's time outside steps (its inbox, control checks). llama.cpp's tools spend only {@code decode}.
+ *
+ * @param model  which model ({@link BenchModels}); null until {@link #forModel} names it
+ * @param streams the streams decoding in each counted step
+ * @param steps  how many steps were counted
+ */
+public record StepAnatomy(String model, int streams, int steps, double periodMicros, double decodeMicros,
+                          double sampleMicros, double schedulingMicros, double betweenMicros) {
+
+    /** The anatomy of the steps in {@code recorded} that decoded exactly {@code streams} requests; null when none did. */
+    static StepAnatomy of(int streams, Collection<StepStats> recorded) {
+        List<StepStats> steps = recorded.stream()
+                .filter(s -> s.nanos() > 0 && s.prefillTokens() == 0 && s.decodeRequests().size() == streams)
+                .sorted((a, b) -> Long.compare(a.step(), b.step()))
+                .toList();
+        if (steps.size() < 2) {
+            return null;
+        }
+        long[] periods = new long[steps.size() - 1];
+        long[] between = new long[steps.size() - 1];
+        int n = 0;
+        for (int i = 1; i < steps.size(); i++) {
+            StepStats previous = steps.get(i - 1);
+            StepStats current = steps.get(i);
+            if (current.step() == previous.step() + 1) {
+                periods[n] = current.startNanos() - previous.startNanos();
+                between[n++] = current.startNanos() - previous.startNanos() - previous.nanos();
+            }
+        }
+        return new StepAnatomy(null, streams, steps.size(),
+                medianMicros(Arrays.copyOf(periods, n)),
+                medianMicros(steps, StepStats::decodeNanos),
+                medianMicros(steps, StepStats::sampleNanos),
+                medianMicros(steps, s -> s.nanos() - s.decodeNanos() - s.sampleNanos()),
+                medianMicros(Arrays.copyOf(between, n)));
+    }
+
+    StepAnatomy forModel(String name) {
+        return new StepAnatomy(name, streams, steps, periodMicros, decodeMicros, sampleMicros, schedulingMicros, betweenMicros);
+    }
+
+    private static double medianMicros(List<StepStats> steps, ToLongFunction<StepStats> value) {
+        return medianMicros(steps.stream().mapToLong(value).toArray());
+    }
+
+    private static double medianMicros(long[] nanos) {
+        if (nanos.length == 0) {
+            return Double.NaN;
+        }
+        long[] sorted = nanos.clone();
+        Arrays.sort(sorted);
+        int mid = sorted.length / 2;
+        double median = sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2.0;
+        return median / 1e3;
+    }
+}

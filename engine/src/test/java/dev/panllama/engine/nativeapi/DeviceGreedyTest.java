@@ -1,0 +1,103 @@
+package dev.panllama.engine.nativeapi;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.panllama.engine.testing.TestModels;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Greedy picks inside the decode graph (llama.cpp's backend sampling), driven through {@link Context}. */
+class DeviceGreedyTest {
+    private static Model model;
+
+    @BeforeAll
+    static void load() {
+        model = Model.load(TestModels.tinySynthetic());
+    }
+
+    @AfterAll
+    static void free() {
+        model.close();
+    }
+
+    private static Context context() {
+        return Context.create(model, ContextParams.defaults().withContextLength(256).withMaxSequences(4).withThreads(1));
+    }
+
+    /** Two sequences' prompts in one batch, each with its last token's output. Returns the two output indices. */
+    private static int[] addPrompts(Batch batch, int[] first, int[] second) {
+        int[] out = new int[2];
+        for (int i = 0; i < first.length; i++) {
+            int index = batch.add(first[i], i, 0, i == first.length - 1);
+            if (i == first.length - 1) {
+                out[0] = index;
+            }
+        }
+        for (int i = 0; i < second.length; i++) {
+            int index = batch.add(second[i], i, 1, i == second.length - 1);
+            if (i == second.length - 1) {
+                out[1] = index;
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void theGraphPicksWhatTheHostArgmaxPicksAndOtherSequencesKeepTheirLogits() {
+        int[] a = {1, 450, 3303, 338, 7933};
+        int[] b = {1, 9038, 2501, 263, 931, 29892};
+        int hostA;
+        int hostB;
+        try (Context plain = context(); Batch batch = new Batch(64, 1)) {
+            int[] out = addPrompts(batch, a, b);
+            assertTrue(plain.decode(batch));
+            hostA = plain.logitsRow(out[0]).argmax();
+            hostB = plain.logitsRow(out[1]).argmax();
+        }
+        try (Context onDevice = context(); Batch batch = new Batch(64, 1)) {
+            assertTrue(onDevice.setDeviceGreedy(0, true));
+            assertTrue(onDevice.isDeviceGreedy(0));
+            assertFalse(onDevice.isDeviceGreedy(1));
+            int[] out = addPrompts(batch, a, b);
+            assertTrue(onDevice.decode(batch));
+            assertEquals(hostA, onDevice.deviceSampledToken(out[0]));
+            // sequence 1 has no device sampler: its row came back as usual
+            assertEquals(hostB, onDevice.logitsRow(out[1]).argmax());
+            IllegalArgumentException noRow = assertThrows(IllegalArgumentException.class, () -> onDevice.logitsRow(out[0]));
+            assertTrue(noRow.getMessage().contains("sampled in the graph"), noRow.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> onDevice.deviceSampledToken(out[1]));
+
+            // turned off again, the same decode gives sequence 0 its logits row back
+            assertFalse(onDevice.setDeviceGreedy(0, false));
+            onDevice.clearMemory();
+            batch.clear();
+            int[] again = addPrompts(batch, a, b);
+            assertTrue(onDevice.decode(batch));
+            assertEquals(hostA, onDevice.logitsRow(again[0]).argmax());
+        }
+    }
+
+    @Test
+    void refusesWhatLlamaCppWouldRejectOrAssertOn() {
+        try (Context ctx = context(); Batch batch = new Batch(64, 1)) {
+            assertThrows(IllegalArgumentException.class, () -> ctx.setDeviceGreedy(4, true));
+            assertThrows(IllegalArgumentException.class, () -> ctx.setDeviceGreedy(-1, true));
+            assertTrue(ctx.setDeviceGreedy(0, true));
+            batch.add(1, 0, 0, true);
+            batch.add(450, 1, 0, true);
+            IllegalArgumentException twoOutputs = assertThrows(IllegalArgumentException.class, () -> ctx.decode(batch));
+            assertTrue(twoOutputs.getMessage().contains("one output per decode"), twoOutputs.getMessage());
+            // the refusal left the context usable
+            batch.clear();
+            batch.add(1, 0, 0, false);
+            int last = batch.add(450, 1, 0, true);
+            assertTrue(ctx.decode(batch));
+            int token = ctx.deviceSampledToken(last);
+            assertTrue(token >= 0 && token < model.vocab().tokenCount());
+        }
+    }
+}

@@ -68,6 +68,13 @@ public record BenchPreset(String name, int threads, int repetitions, int samples
         return new BenchPreset(name, threads, repetitions, samples, gpu, kept);
     }
 
+    /** Every workload at these stream counts instead of its own (to fit a run into a short device lease). */
+    public BenchPreset withConcurrency(List<Integer> streams) {
+        List<Workload> changed = workloads.stream().map(w -> new Workload(w.model(), w.singleStreamTokens(), w.promptTokens(),
+                w.generatedTokens(), streams)).toList();
+        return new BenchPreset(name, threads, repetitions, samples, gpu, changed);
+    }
+
     public BenchPreset withRepetitions(int count) {
         return new BenchPreset(name, threads, count, samples, gpu, workloads);
     }

@@ -33,6 +33,17 @@ class BenchPresetTest {
     }
 
     @Test
+    void streamsOverrideKeepsEverythingElse() {
+        BenchPreset gpu = BenchPreset.byName("gpu").withConcurrency(java.util.List.of(1, 32));
+        for (Workload w : gpu.workloads()) {
+            assertEquals(java.util.List.of(1, 32), w.concurrency());
+            assertEquals(128, w.promptTokens());
+            assertEquals(32 * (128 + 128), w.contextTokens());
+        }
+        assertEquals(BenchPreset.byName("gpu").workloads().size(), gpu.workloads().size());
+    }
+
+    @Test
     void invalidWorkloadsAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> new Workload("m", 1, 1, 3, List.of(1)));
         assertThrows(IllegalArgumentException.class, () -> new Workload("m", 8, 1, 3, List.of()));

@@ -47,6 +47,9 @@ final class BenchCommand {
         @Option(names = "--models", split = ",", description = "Only these of the preset's models.")
         List<String> models;
 
+        @Option(names = "--streams", split = ",", description = "Aggregate decode at these stream counts instead of the preset's.")
+        List<Integer> streams;
+
         @Override
         public Integer call() throws Exception {
             BenchPreset chosen = BenchPreset.byName(preset);
@@ -55,6 +58,9 @@ final class BenchCommand {
             }
             if (threads > 0) {
                 chosen = chosen.withThreads(threads);
+            }
+            if (streams != null && !streams.isEmpty()) {
+                chosen = chosen.withConcurrency(streams);
             }
             if (repetitions > 0) {
                 chosen = chosen.withRepetitions(repetitions);

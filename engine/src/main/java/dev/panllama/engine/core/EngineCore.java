@@ -215,14 +215,17 @@ public final class EngineCore {
     }
 
     /**
-     * Sampling in the graph pays on a GPU, where a logits row would otherwise cross to the host; on a CPU the row is
-     * in host memory already. Off under tensor split and with RPC workers, where llama.cpp keeps it on the CPU anyway.
+     * Sampling in the graph pays on a GPU, where a logits row would otherwise cross to the host, but llama.cpp builds
+     * it per sequence (a kernel, a copy and graph nodes for each, also for idle sequences that hold a sampler), which
+     * on an H200 cost more than the host's multi-threaded scan from 16 sequences on. So by default only a
+     * one-sequence engine (latency, as llama-bench measures it) samples in the graph. Off under tensor split and with
+     * RPC workers, where llama.cpp keeps sampling on the CPU anyway.
      */
     private static boolean deviceSampling(EngineArgs args) {
         if (args.deviceSampling() != null) {
             return args.deviceSampling();
         }
-        return args.nGpuLayers() != 0 && args.parallel().rpcWorkers().isEmpty()
+        return args.maxNumSeqs() == 1 && args.nGpuLayers() != 0 && args.parallel().rpcWorkers().isEmpty()
                 && args.parallel().splitMode() != dev.panllama.engine.nativeapi.DevicePlacement.SplitMode.TENSOR
                 && !dev.panllama.engine.nativeapi.BackendDevices.offloadDevices().isEmpty();
     }

@@ -4,6 +4,7 @@ import static dev.panllama.engine.EngineTesting.assertIdle;
 import static dev.panllama.engine.EngineTesting.greedy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.panllama.engine.testing.TestModels;
 import java.util.ArrayList;
@@ -15,11 +16,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Greedy tokens picked inside the decode graph are the tokens the host's argmax picks, and requests that need their
- * logits (logprobs, penalties, sampling, prompt logprobs) share steps with them unchanged. Turned on explicitly here:
- * by default only a GPU engine picks in the graph.
+ * Wherever greedy tokens are picked, they are the same: inside the decode graph (turned on explicitly here; by default
+ * only a one-sequence GPU engine picks there), on several threads when a step has many large rows, or in order on the
+ * engine thread. Requests that need their logits (logprobs, penalties, sampling, prompt logprobs) share steps with
+ * graph-picked ones unchanged.
  */
-class AsyncLLMDeviceSamplingTest {
+class AsyncLLMGreedyPickingTest {
     private static final List<String> PROMPTS = List.of("Once upon a time", "The dog",
             "Lily and Tom went to the park to play with a ball", "Hi", "One day, a little girl named Sue found a box.", "Ben");
 
@@ -70,6 +72,29 @@ class AsyncLLMDeviceSamplingTest {
             assertEquals(tokens(host.get(key)), tokens(device.get(key)), key);
         }
         assertIdle(onDevice);
+    }
+
+    @Test
+    void manyLargeRowsScannedOnSeveralThreadsPickWhatOneThreadPicks() {
+        // 40 rows of a 32,000-token vocabulary in a step: above the engine's threshold for scanning in parallel
+        List<String> prompts = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            prompts.add(PROMPTS.get(i % PROMPTS.size()) + " " + i);
+        }
+        List<SamplingParams> params = prompts.stream().map(p -> greedy(12).ignoreEos(true).build()).toList();
+        AsyncLLM wide = AsyncLLM.fromEngineArgs(args().maxNumSeqs(40).maxNumBatchedTokens(512).deviceSampling(false).build());
+        try {
+            StepRecorder steps = StepRecorder.attachTo(wide);
+            Map<String, RequestOutput> parallel = runTogether(wide, prompts, params);
+            Map<String, RequestOutput> inOrder = runTogether(onHost, prompts, params); // 8 at a time: never in parallel
+            for (String key : parallel.keySet()) {
+                assertEquals(tokens(inOrder.get(key)), tokens(parallel.get(key)), key);
+            }
+            assertTrue(steps.steps().stream().anyMatch(s -> s.decodeRequests().size() >= 33),
+                    "no step decoded enough rows to scan them in parallel");
+        } finally {
+            wide.shutdown();
+        }
     }
 
     @Test

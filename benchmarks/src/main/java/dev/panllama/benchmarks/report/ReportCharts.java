@@ -1,5 +1,6 @@
 package dev.panllama.benchmarks.report;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.panllama.benchmarks.SideBySideReport;
@@ -39,15 +40,15 @@ public final class ReportCharts {
         List<Path> written = new ArrayList<>();
         Path sideBySide = reportDir.resolve(SIDE_BY_SIDE_JSON);
         if (Files.isRegularFile(sideBySide)) {
-            written.addAll(writeAll(SideBySideCharts.of(JSON.readValue(sideBySide.toFile(), SideBySideReport.class)), reportDir));
+            written.addAll(writeAll(SideBySideCharts.of(read(sideBySide, SideBySideReport.class)), reportDir));
         }
         Path prefix = reportDir.resolve(PREFIX_JSON);
         if (Files.isRegularFile(prefix)) {
-            written.addAll(writeAll(PrefixCharts.of(JSON.readTree(prefix.toFile())), reportDir));
+            written.addAll(writeAll(PrefixCharts.of(read(prefix, JsonNode.class)), reportDir));
         }
         Path embedding = reportDir.resolve(EMBEDDING_JSON);
         if (Files.isRegularFile(embedding)) {
-            written.addAll(writeAll(EmbeddingCharts.of(JSON.readTree(embedding.toFile())), reportDir));
+            written.addAll(writeAll(EmbeddingCharts.of(read(embedding, JsonNode.class)), reportDir));
         }
         if (written.isEmpty()) {
             throw new IllegalArgumentException(reportDir + " holds no benchmark report to chart: expected "
@@ -110,6 +111,15 @@ public final class ReportCharts {
             throw new IllegalArgumentException("report JSON lacks '" + field + "' in " + abbreviate(node));
         }
         return value;
+    }
+
+    /** A report's JSON; a file that is no such report is named with what the parser found. */
+    private static <T> T read(Path json, Class<T> type) throws IOException {
+        try {
+            return JSON.readValue(json.toFile(), type);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(json + " is not a readable report: " + e.getOriginalMessage(), e);
+        }
     }
 
     private static List<Path> writeAll(Map<String, BarChart> charts, Path reportDir) throws IOException {

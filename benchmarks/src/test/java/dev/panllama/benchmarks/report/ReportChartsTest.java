@@ -96,6 +96,10 @@ class ReportChartsTest {
         Files.writeString(dir.resolve(ReportCharts.PREFIX_JSON), "{\"config\": {}}");
         IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> ReportCharts.render(dir));
         assertTrue(missing.getMessage().contains("'results'"), missing.getMessage());
+
+        Files.writeString(dir.resolve(ReportCharts.SIDE_BY_SIDE_JSON), "{\"preset\": ");
+        IllegalArgumentException broken = assertThrows(IllegalArgumentException.class, () -> ReportCharts.render(dir));
+        assertTrue(broken.getMessage().contains("is not a readable report"), broken.getMessage());
     }
 
     @Test

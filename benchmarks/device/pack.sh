@@ -18,7 +18,10 @@ export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
 (cd "$root" && mvn -q -B -Dstyle.color=never -DskipTests -pl cli -am package) >&2
 rm -rf "$out"; mkdir -p "$out/app/lib"
 cp "$root/cli/target/panllama-cli.jar" "$out/app/"
-find "$root/cli/target/lib" -name '*.jar' ! -name 'panllama-natives-*' -exec cp {} "$out/app/lib/" \;
+# bench embed's reference models and ONNX Runtime (about 270 MB) stay behind: the bundle must fit the device's
+# transfer limit, and the GPU benchmarks do not use them
+find "$root/cli/target/lib" -name '*.jar' ! -name 'panllama-natives-*' ! -name 'langchain4j-*' ! -name 'onnxruntime-*' \
+  ! -name 'tokenizers-*' -exec cp {} "$out/app/lib/" \;
 
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 # java.desktop for java.beans (Jinja templates) and charts; jdk.jfr for profiles. Uncompressed modules, then xz:

@@ -2,6 +2,7 @@ package dev.panllama.benchmarks;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.panllama.benchmarks.report.ReportCharts;
 import dev.panllama.engine.AsyncLLM;
 import dev.panllama.engine.EngineArgs;
 import dev.panllama.engine.Prompt;
@@ -159,7 +160,7 @@ public final class PrefixCacheBench {
         return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
     }
 
-    /** Writes {@code prefix.json} and {@code prefix.md} into {@code dir}. */
+    /** Writes {@code prefix.json}, {@code prefix.md} and its chart into {@code dir}. */
     public static void write(Report report, Path dir) throws IOException {
         Files.createDirectories(dir);
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve("prefix.json").toFile(), report);
@@ -178,6 +179,7 @@ public final class PrefixCacheBench {
         md.append("\n| ratio | value |\n|---|---:|\n");
         report.ratios().forEach((k, v) -> md.append(String.format(Locale.ROOT, "| %s | %.3f |%n", k, v)));
         Files.writeString(dir.resolve("prefix.md"), md.toString());
+        ReportCharts.renderAndLink(dir, dir.resolve("prefix.md"));
         LOG.info("prefix-cache report in {}", dir);
     }
 }

@@ -2,6 +2,7 @@ package dev.panllama.benchmarks;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.panllama.benchmarks.report.ReportCharts;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,7 +21,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs a preset through panllama and through llama.cpp's tools in one process, with the same threads and the same
  * native build, alternating which side goes first in each repetition so that load from elsewhere on the machine
- * falls on both sides alike; writes {@code report.json} and {@code report.md}.
+ * falls on both sides alike; writes {@code report.json}, {@code report.md} and the charts ({@code charts/}).
  */
 public final class SideBySide {
     private static final Logger LOG = LoggerFactory.getLogger(SideBySide.class);
@@ -130,6 +131,7 @@ public final class SideBySide {
     static void write(SideBySideReport report, Path outputDir) throws IOException {
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(outputDir.resolve(JSON_FILE).toFile(), report);
         Files.writeString(outputDir.resolve(MARKDOWN_FILE), report.markdown(), StandardCharsets.UTF_8);
+        ReportCharts.renderAndLink(outputDir, outputDir.resolve(MARKDOWN_FILE));
     }
 
     /** Both sides' rates of one measurement, gathered over the repetitions. */

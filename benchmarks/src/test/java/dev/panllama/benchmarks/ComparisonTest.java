@@ -6,9 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ComparisonTest {
 
@@ -57,5 +60,23 @@ class ComparisonTest {
         assertTrue(md.contains("| stories260K | single-stream decode (vs llama-bench) | 1 | 9.0 | 10.0 | 0.900 | ≥ 0.85 | yes |"), md);
         assertTrue(md.contains("| 8 | 5.0 | 10.0 | 0.500 | ≥ 0.95 | **no** |"), md);
         assertFalse(md.contains("null"), md);
+    }
+
+    @Test
+    void writingAReportDrawsItsChartsAndLinksThemFromTheMarkdown(@TempDir Path dir) throws Exception {
+        Comparison single = Comparison.of("stories260K", Comparison.SINGLE_STREAM, 1, "llama-bench", List.of(9.0), List.of(10.0), 0.85);
+        Comparison eight = Comparison.of("stories260K", Comparison.AGGREGATE, 8, "llama-batched-bench", List.of(5.0), List.of(10.0), 0.95);
+        SideBySideReport report = new SideBySideReport("cpu-quick", "2026-01-01T00:00:00Z", "abc", "v0 (x)", "cpu", 2, 3, 5,
+                "panllama bench side-by-side", Map.of(), List.of(), List.of(single, eight), 1.0);
+
+        SideBySide.write(report, dir);
+
+        for (String chart : List.of("throughput-stories260K", "ratios")) {
+            assertTrue(Files.size(dir.resolve("charts/" + chart + ".png")) > 0, chart);
+            assertTrue(Files.readString(dir.resolve("charts/" + chart + ".svg")).contains("stories260K"), chart);
+        }
+        String md = Files.readString(dir.resolve(SideBySide.MARKDOWN_FILE));
+        assertTrue(md.startsWith(report.markdown()), md);
+        assertTrue(md.contains("ratios ([PNG](charts/ratios.png), [SVG](charts/ratios.svg))"), md);
     }
 }

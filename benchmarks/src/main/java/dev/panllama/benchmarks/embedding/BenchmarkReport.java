@@ -2,6 +2,7 @@ package dev.panllama.benchmarks.embedding;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.panllama.benchmarks.report.ReportCharts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,8 +11,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Writes the embedding benchmark's results as JSON and as a Markdown table. */
+/** Writes the embedding benchmark's results as JSON, as a Markdown table and as charts. */
 final class BenchmarkReport {
+    static final String JSON_FILE = ReportCharts.EMBEDDING_JSON;
+    static final String MARKDOWN_FILE = "embedding-benchmark.md";
+
     private BenchmarkReport() {}
 
     static void write(EmbeddingBenchmark.Settings settings, List<EmbeddingBenchmark.Row> rows, String loadBefore,
@@ -39,7 +43,7 @@ final class BenchmarkReport {
             row.put("ratio", round(r.ratio()));
             return row;
         }).toList());
-        Path json = settings.out().resolve("embedding-benchmark.json");
+        Path json = settings.out().resolve(JSON_FILE);
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), report);
 
         StringBuilder md = new StringBuilder();
@@ -56,9 +60,9 @@ final class BenchmarkReport {
             md.append(String.format("| %s | %d | %.1f | %.1f | %.2fx |%n", r.model(), r.batch(), r.panllamaPerSecond(),
                     r.langchain4jPerSecond(), r.ratio()));
         }
-        Path markdown = settings.out().resolve("embedding-benchmark.md");
+        Path markdown = settings.out().resolve(MARKDOWN_FILE);
         Files.writeString(markdown, md);
-        System.out.println("wrote " + json.toAbsolutePath() + " and " + markdown.toAbsolutePath());
+        ReportCharts.renderAndLink(settings.out(), markdown);
     }
 
     /** The 1/5/15-minute load averages: other work on the machine skews both sides. */

@@ -67,7 +67,7 @@ public record ServingComparison(String date, String commandLine, Map<String, Str
         md.append(date).append(", ").append(String.join(", ", host.values())).append(".\n\n");
         md.append("`").append(commandLine).append("`\n\n");
         md.append(String.format(Locale.ROOT, "Model `%s`, %d slots, %d tokens of context per slot (one KV pool of %d), %d"
-                        + " threads, %d tokens per batch, loopback, one server at a time. ", setup.model().getFileName(),
+                        + " thread(s), %d tokens per batch, loopback, one server at a time. ", setup.model().getFileName(),
                 setup.slots(), setup.contextPerSlot(), setup.slots() * setup.contextPerSlot(), setup.threads(),
                 setup.batchTokens()));
         md.append(LoadReport.describe(spec, prompts)).append("\n\n");

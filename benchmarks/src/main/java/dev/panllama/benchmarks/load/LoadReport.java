@@ -17,9 +17,11 @@ import java.util.function.ToDoubleFunction;
  * One load run against one server, with {@code vllm bench serve}'s figures: request and token throughput, and time to
  * first token (TTFT), time per output token after the first (TPOT), inter-token latency between streamed chunks (ITL)
  * and end-to-end latency (E2EL), each as mean and p50/p90/p99. Statistics cover the completed requests only.
+ *
+ * @param resent requests sent again because the server had closed the kept-alive connection the client reused
  */
 public record LoadReport(String label, String url, LoadSpec spec, String prompts, int completed, int failed,
-                         double durationSeconds, long promptTokens, long outputTokens, double requestThroughput,
+                         int resent, double durationSeconds, long promptTokens, long outputTokens, double requestThroughput,
                          double outputThroughput, double totalTokenThroughput, LatencyStats ttft, LatencyStats tpot,
                          LatencyStats itl, LatencyStats e2el, List<String> errorKinds) {
 
@@ -44,11 +46,12 @@ public record LoadReport(String label, String url, LoadSpec spec, String prompts
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    static LoadReport of(String label, String url, LoadSpec spec, String prompts, List<LoadResult> results, double seconds) {
+    static LoadReport of(String label, String url, LoadSpec spec, String prompts, List<LoadResult> results, double seconds,
+                         int resent) {
         List<LoadResult> ok = results.stream().filter(LoadResult::ok).toList();
         long promptTokens = ok.stream().mapToLong(LoadResult::promptTokens).sum();
         long outputTokens = ok.stream().mapToLong(LoadResult::completionTokens).sum();
-        return new LoadReport(label, url, spec, prompts, ok.size(), results.size() - ok.size(), seconds, promptTokens,
+        return new LoadReport(label, url, spec, prompts, ok.size(), results.size() - ok.size(), resent, seconds, promptTokens,
                 outputTokens, ok.size() / seconds, outputTokens / seconds, (promptTokens + outputTokens) / seconds,
                 LatencyStats.ofNanos(ok.stream().mapToLong(LoadResult::ttftNanos).toArray()),
                 LatencyStats.ofNanos(ok.stream().mapToLong(LoadResult::tpotNanos).filter(t -> t >= 0).toArray()),
@@ -70,8 +73,8 @@ public record LoadReport(String label, String url, LoadSpec spec, String prompts
 
     public String markdown() {
         String title = String.format(Locale.ROOT, "# Serving load: %s (%s)%n%n%s%n%n", label, url, describe(spec, prompts));
-        String summary = String.format(Locale.ROOT, "%d completed, %d failed in %.2f s; %d prompt and %d output tokens.%n%n",
-                completed, failed, durationSeconds, promptTokens, outputTokens);
+        String summary = String.format(Locale.ROOT, "%d completed, %d failed (%d resent on a closed connection) in %.2f s;"
+                + " %d prompt and %d output tokens.%n%n", completed, failed, resent, durationSeconds, promptTokens, outputTokens);
         String table = table(List.of(row()));
         return title + summary + table + (errorKinds.isEmpty() ? "" : "\nErrors seen: " + String.join("; ", errorKinds) + "\n");
     }
@@ -90,6 +93,7 @@ public record LoadReport(String label, String url, LoadSpec spec, String prompts
         row.put("server", label);
         row.put("completed", Integer.toString(completed));
         row.put("failed", Integer.toString(failed));
+        row.put("resent", Integer.toString(resent));
         for (Metric metric : METRICS) {
             row.put(metric.name(), format(metric.value().applyAsDouble(this)));
         }

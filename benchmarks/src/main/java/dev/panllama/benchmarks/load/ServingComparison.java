@@ -85,6 +85,11 @@ public record ServingComparison(String date, String commandLine, Map<String, Str
         if (!failures.isEmpty()) {
             md.append("\nFailed requests: ").append(String.join(", ", failures)).append('\n');
         }
+        List<String> resends = runs.stream().filter(r -> r.resent() > 0).map(r -> r.label() + ": " + r.resent()).toList();
+        if (!resends.isEmpty()) {
+            md.append("\nRequests resent because the server had closed a kept-alive connection (timed from the first send): ")
+                    .append(String.join(", ", resends)).append('\n');
+        }
         md.append("\nRatios are ").append(candidate).append(" / ").append(baseline)
                 .append(": above 1 is better for throughput, below 1 is better for latencies.\n");
         return md.toString();

@@ -23,6 +23,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -40,6 +41,7 @@ public final class ServingLoadGenerator {
     private final URI base;
     private final LoadSpec spec;
     private final PromptSet prompts;
+    private final AtomicInteger resent = new AtomicInteger();
 
     public ServingLoadGenerator(URI base, LoadSpec spec, PromptSet prompts) throws UnknownHostException {
         requireLoopback(base);
@@ -53,10 +55,11 @@ public final class ServingLoadGenerator {
         if (spec.warmups() > 0) {
             send(spec.warmups(), new Random(spec.seed() ^ 0x5EED), 0);
         }
+        resent.set(0);
         long start = System.nanoTime();
         List<LoadResult> results = send(spec.requests(), new Random(spec.seed()), spec.warmups());
         double seconds = (System.nanoTime() - start) / 1e9;
-        return LoadReport.of(label, base.toString(), spec, prompts.name(), results, seconds);
+        return LoadReport.of(label, base.toString(), spec, prompts.name(), results, seconds, resent.get());
     }
 
     /** Starts {@code count} requests, the i-th with prompt {@code firstPrompt + i}, and waits for every one to end. */
@@ -108,7 +111,7 @@ public final class ServingLoadGenerator {
             HttpRequest request = HttpRequest.newBuilder(base.resolve("/v1/completions")).timeout(REQUEST_TIMEOUT)
                     .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(body))).build();
-            HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            HttpResponse<InputStream> response = sendResendingOnClosedConnection(request);
             try (BufferedReader lines = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
                 if (response.statusCode() != 200) {
                     String reply = lines.lines().reduce("", String::concat);
@@ -119,6 +122,24 @@ public final class ServingLoadGenerator {
             }
         } catch (Exception e) {
             return LoadResult.failed(System.nanoTime() - start, e.getClass().getSimpleName() + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * A server may close a kept-alive connection just as the client reuses it (llama-server's HTTP library closes one
+     * after a fixed number of requests), and the JDK client does not resend a POST: one resend, timed from the first
+     * attempt and counted in the report, keeps that race from failing a request the server never saw.
+     */
+    private HttpResponse<InputStream> sendResendingOnClosedConnection(HttpRequest request)
+            throws java.io.IOException, InterruptedException {
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        } catch (java.io.IOException e) {
+            if (e.getMessage() == null || !e.getMessage().contains("received no bytes")) {
+                throw e;
+            }
+            resent.incrementAndGet();
+            return http.send(request, HttpResponse.BodyHandlers.ofInputStream());
         }
     }
 

@@ -35,7 +35,7 @@ class LoadReportTest {
                 new LoadResult(true, 1_000_000, 10_000_000, new long[] {2_000_000, 4_000_000}, 5, 10, null),
                 new LoadResult(true, 3_000_000, 30_000_000, new long[] {6_000_000}, 7, 30, null),
                 LoadResult.failed(5_000_000, "HTTP 500"));
-        LoadReport report = LoadReport.of("x", "http://127.0.0.1:1", SPEC, "p", results, 2.0);
+        LoadReport report = LoadReport.of("x", "http://127.0.0.1:1", SPEC, "p", results, 2.0, 0);
         assertEquals(2, report.completed());
         assertEquals(1, report.failed());
         assertEquals(40, report.outputTokens());
@@ -58,7 +58,7 @@ class LoadReportTest {
     @Test
     void reportsSurviveTheirJson(@TempDir Path dir) throws Exception {
         LoadReport report = LoadReport.of("x", "http://127.0.0.1:1", SPEC, "p",
-                List.of(new LoadResult(true, 1_000_000, 10_000_000, new long[0], 1, 1, null)), 1.0);
+                List.of(new LoadResult(true, 1_000_000, 10_000_000, new long[0], 1, 1, null)), 1.0, 0);
         report.write(dir);
         LoadReport read = LoadReport.read(dir.resolve("report.json"));
         assertEquals(report.ttft(), read.ttft());
@@ -86,7 +86,7 @@ class LoadReportTest {
 
     private static LoadReport run(String label, long tokens) {
         return LoadReport.of(label, "http://127.0.0.1:1", SPEC, "p",
-                List.of(new LoadResult(true, 1_000_000, 10_000_000, new long[0], 1, (int) tokens, null)), 1.0);
+                List.of(new LoadResult(true, 1_000_000, 10_000_000, new long[0], 1, (int) tokens, null)), 1.0, 0);
     }
 
     @Test

@@ -5,15 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.panllama.cli.Main;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import dev.panllama.acceptance.CommandRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code panllama bench serve}: a small load through the command against a real {@code panllama serve} on
@@ -30,7 +27,7 @@ class BenchServeIT {
     void loadAgainstARunningServerReportsConsistentFigures(@TempDir Path dir) throws Exception {
         try (ServerUnderTest s = ServerUnderTest.start()) {
             double tokensBefore = ServeMetricsIT.sample(s.get("/metrics").body(), "panllama_generation_tokens_total");
-            String out = bench(0, "bench", "serve", "--url", s.server.baseUri().toString(), "--served-model-name",
+            String out = bench("bench", "serve", "--url", s.server.baseUri().toString(), "--served-model-name",
                     ServerUnderTest.MODEL, "--max-concurrency", "3", "--num-prompts", "" + REQUESTS, "--num-warmups",
                     "" + WARMUPS, "--max-tokens", "" + MAX_TOKENS, "--label", "panllama", "-o", dir.toString());
             assertTrue(out.contains("| panllama | " + REQUESTS + " | 0 |"), out);
@@ -47,7 +44,7 @@ class BenchServeIT {
 
     @Test
     void sideBySideLoadsBothServersAndWritesRatios(@TempDir Path dir) throws Exception {
-        String out = bench(0, "bench", "serve", "--side-by-side", "-m", dev.panllama.engine.testing.TestModels.stories260K()
+        String out = bench("bench", "serve", "--side-by-side", "-m", dev.panllama.engine.testing.TestModels.stories260K()
                         .toString(), "--slots", "2", "--threads", "1", "--num-prompts", "" + REQUESTS, "--num-warmups",
                 "" + WARMUPS, "--max-tokens", "" + MAX_TOKENS, "--prompt-tokens", "5", "-o", dir.toString());
         assertTrue(out.contains("| panllama / llama-server |"), out);
@@ -90,14 +87,9 @@ class BenchServeIT {
         }
     }
 
-    private static String bench(int expectedExit, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = Main.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int code = cli.execute(args);
-        assertEquals(expectedExit, code, "exit code; stderr:\n" + err + "\nstdout:\n" + out);
-        return out.toString();
+    private static String bench(String... args) {
+        CommandRun run = CommandRun.of(args);
+        assertEquals(0, run.exitCode(), "exit code; stderr:\n" + run.err() + "\nstdout:\n" + run.out());
+        return run.out();
     }
 }

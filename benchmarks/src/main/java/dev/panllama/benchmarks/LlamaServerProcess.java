@@ -2,10 +2,10 @@ package dev.panllama.benchmarks;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.panllama.benchmarks.load.ServerProcess;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -28,52 +28,24 @@ import java.util.concurrent.TimeUnit;
  */
 final class LlamaServerProcess implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final Process process;
+    private final ServerProcess process;
     private final URI base;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private LlamaServerProcess(Process process, URI base) {
+    private LlamaServerProcess(ServerProcess process) {
         this.process = process;
-        this.base = base;
+        this.base = process.base();
     }
 
     /** Starts the server with a unified KV cache of {@code kvTokens} cells over {@code slots} slots and waits until it serves. */
     static LlamaServerProcess start(Path binary, Path model, int slots, int kvTokens, int threads)
             throws IOException, InterruptedException {
-        int port;
-        try (ServerSocket probe = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = probe.getLocalPort();
-        }
+        int port = ServerProcess.freeLoopbackPort();
         List<String> command = List.of(binary.toString(), "-m", model.toString(), "--host", "127.0.0.1",
                 "--port", Integer.toString(port), "-np", Integer.toString(slots), "-c", Integer.toString(kvTokens),
                 "-kvu", "-t", Integer.toString(threads), "-tb", Integer.toString(threads), "--cache-prompt",
                 "--no-webui", "--log-disable");
-        Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        LlamaServerProcess server = new LlamaServerProcess(process, URI.create("http://127.0.0.1:" + port));
-        server.awaitHealthy(Duration.ofMinutes(2));
-        return server;
-    }
-
-    private void awaitHealthy(Duration timeout) throws InterruptedException, IOException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IOException("llama-server exited with " + process.exitValue() + " before it served");
-            }
-            try {
-                HttpResponse<Void> health = http.send(HttpRequest.newBuilder(base.resolve("/health"))
-                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
-                if (health.statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException e) {
-                // not listening yet
-            }
-            Thread.sleep(200);
-        }
-        close();
-        throw new IOException("llama-server did not become healthy within " + timeout);
+        return new LlamaServerProcess(ServerProcess.start(command, port, null, Duration.ofMinutes(2)));
     }
 
     /** Sends every prompt at once, streaming; returns each request's time to its first generated token in ms. */
@@ -128,14 +100,6 @@ final class LlamaServerProcess implements AutoCloseable {
 
     @Override
     public void close() {
-        process.destroy();
-        try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-        }
+        process.close();
     }
 }

@@ -22,7 +22,8 @@ import picocli.CommandLine.Spec;
 /** {@code panllama bench}: measure decode speed, alone or side by side with llama.cpp's own tools. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmark panllama, alone or against llama.cpp.",
         subcommands = {BenchCommand.SideBySideRun.class, BenchCommand.Latency.class, BenchCommand.Throughput.class,
-            BenchCommand.Ffm.class, BenchPrefixCommand.class, BenchEmbedCommand.class, BenchChartCommand.class})
+            BenchCommand.Ffm.class, BenchPrefixCommand.class, BenchServeCommand.class, BenchEmbedCommand.class,
+            BenchChartCommand.class})
 final class BenchCommand {
 
     @Command(name = "side-by-side", mixinStandardHelpOptions = true,

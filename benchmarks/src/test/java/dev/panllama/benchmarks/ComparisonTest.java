@@ -67,7 +67,7 @@ class ComparisonTest {
         Comparison single = Comparison.of("stories260K", Comparison.SINGLE_STREAM, 1, "llama-bench", List.of(9.0), List.of(10.0), 0.85);
         Comparison eight = Comparison.of("stories260K", Comparison.AGGREGATE, 8, "llama-batched-bench", List.of(5.0), List.of(10.0), 0.95);
         SideBySideReport report = new SideBySideReport("cpu-quick", "2026-01-01T00:00:00Z", "abc", "v0 (x)", "cpu", 2, 3, 5,
-                "panllama bench side-by-side", Map.of(), List.of(), List.of(single, eight), 1.0);
+                "panllama bench side-by-side", Map.of(), List.of(), List.of(single, eight), List.of(), 1.0);
 
         SideBySide.write(report, dir);
 

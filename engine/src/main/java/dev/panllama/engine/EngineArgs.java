@@ -35,8 +35,8 @@ import java.util.Locale;
  *                             (null = the model's)
  * @param parallel             RPC workers, tensor split and data-parallel replicas
  * @param deviceSampling       pick greedy requests' tokens inside the decode graph (llama.cpp's backend sampling), so
- *                             that a GPU never copies their 128k-entry logits rows back to the host; null = on for a
- *                             one-sequence engine with layers on a local GPU
+ *                             that a GPU never copies their 128k-entry logits rows back to the host; null = on when
+ *                             layers are offloaded to a local GPU
  */
 public record EngineArgs(Path model, int maxModelLen, int maxNumSeqs, int maxNumBatchedTokens, int kvCacheTokens,
                          int nGpuLayers, int threads, String kvCacheDtype, FlashAttention flashAttention, Long seed,

@@ -1,8 +1,6 @@
 package dev.panllama.engine.core;
 
 import dev.panllama.engine.nativeapi.Context;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.List;
 
 /**
@@ -15,7 +13,11 @@ import java.util.List;
 final class KvCacheManager {
     private Context context;
     private final int capacity;
-    private final Deque<Integer> freeSlots = new ArrayDeque<>();
+    /**
+     * Lowest first, so a steady load keeps using the same few slots: per-sequence state that llama.cpp keeps for a
+     * slot (a sampler picking tokens in the graph) then stays with the slots in use instead of spreading to all.
+     */
+    private final java.util.PriorityQueue<Integer> freeSlots = new java.util.PriorityQueue<>();
     private final int slotCount;
     /** Null when prefix caching is off or the model's memory cannot share cells. */
     private final PrefixCache prefixCache;

@@ -207,6 +207,16 @@ final class ModelRunner implements AutoCloseable {
         });
     }
 
+    /**
+     * llama.cpp builds every attached sampler into each decode graph, for idle sequences too: once nothing runs, they
+     * go, and the next requests attach theirs again (one graph re-plan each time, paid while the engine was idle).
+     */
+    void dropDeviceSamplers() {
+        if (deviceSampling) {
+            context.clearDeviceGreedy();
+        }
+    }
+
     /** Frees a finished or aborted request's sampler. */
     void release(EngineRequest request) {
         RequestSampling s = sampling.remove(request.id());

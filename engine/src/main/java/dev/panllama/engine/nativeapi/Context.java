@@ -241,6 +241,13 @@ public final class Context implements AutoCloseable {
         return true;
     }
 
+    /** Turns in-graph picking off for every sequence (one graph re-plan at the next decode, if any was on). */
+    public void clearDeviceGreedy() {
+        for (int seq : List.copyOf(deviceGreedy.keySet())) {
+            setDeviceGreedy(seq, false);
+        }
+    }
+
     /** Whether sequence {@code seq}'s tokens are picked inside the graph. */
     public boolean isDeviceGreedy(int seq) {
         return deviceGreedy.containsKey(seq);

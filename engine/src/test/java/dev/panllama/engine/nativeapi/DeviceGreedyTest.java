@@ -98,6 +98,10 @@ class DeviceGreedyTest {
             assertTrue(ctx.decode(batch));
             int token = ctx.deviceSampledToken(last);
             assertTrue(token >= 0 && token < model.vocab().tokenCount());
+            assertTrue(ctx.setDeviceGreedy(2, true));
+            ctx.clearDeviceGreedy();
+            assertFalse(ctx.isDeviceGreedy(0));
+            assertFalse(ctx.isDeviceGreedy(2));
         }
     }
 }

@@ -11,8 +11,12 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -125,6 +129,35 @@ class ServeDisconnectIT {
             assertTrue(readStream(in) > 0, "the pipelined request");
             assertEquals(0, awaitNotRunning(s).running());
             awaitNoLiveRequests(s);
+        }
+    }
+
+    /**
+     * Clients that stay are never taken for gone: back-to-back streams on kept-alive connections (where the selector
+     * can wake the watch for bytes Jetty has already read) all run to max_tokens.
+     */
+    @Test
+    void clientsThatStayAreNeverAborted() throws Exception {
+        try (ServerUnderTest s = ServerUnderTest.start(); ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+            String body = "{\"prompt\": \"Once upon a time\", \"max_tokens\": 8, \"ignore_eos\": true, \"stream\": true,"
+                    + " \"stream_options\": {\"include_usage\": true}}";
+            List<Future<List<String>>> runs = new ArrayList<>();
+            for (int c = 0; c < 8; c++) {
+                runs.add(clients.submit(() -> {
+                    List<String> wrong = new ArrayList<>();
+                    for (int i = 0; i < 60; i++) {
+                        ServerUnderTest.Reply reply = s.post("/v1/completions", body);
+                        if (reply.status() != 200 || !reply.body().contains("\"completion_tokens\":8")
+                                || reply.body().contains("\"abort\"") || !reply.body().endsWith("data: [DONE]\n\n")) {
+                            wrong.add(reply.status() + ": " + reply.body());
+                        }
+                    }
+                    return wrong;
+                }));
+            }
+            for (Future<List<String>> run : runs) {
+                assertEquals(List.of(), run.get());
+            }
         }
     }
 

@@ -2,7 +2,6 @@ package dev.panllama.cli.serve;
 
 import java.io.IOException;
 import java.nio.channels.SocketChannel;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.SocketChannelEndPoint;
@@ -20,9 +19,10 @@ import org.slf4j.LoggerFactory;
  * requests), so on its own it learns of a client that left only when a write fails. Once the request body has
  * been read, nobody else wants to read the connection until the response completes, so the watch takes the
  * endpoint's read interest for that time. When the socket becomes readable, the pending byte count tells the two
- * causes apart without reading anything: none means end of stream or reset (the client is gone, as Jetty also
- * treats an end of stream), some means a pipelined request, which stays untouched in the socket for Jetty to read
- * after this response; the watch then ends and a disconnect is noticed on a write, as before.
+ * causes apart without reading anything: none, twice (see {@link #succeeded()}), means end of stream or reset (the
+ * client is gone, as Jetty also treats an end of stream), some means a pipelined request, which stays untouched in
+ * the socket for Jetty to read after this response; the watch then ends and a disconnect is noticed on a write,
+ * as before.
  *
  * <p>Jetty closes a connection that still has read interest when its response completes, so {@link #disarm()}
  * must run before the handler's callback completes.
@@ -37,15 +37,16 @@ final class ClientCloseWatch implements Callback {
     private final SocketChannelEndPoint endPoint;
     private final SocketChannel channel;
     private final Runnable onClientGone;
-    private final AtomicBoolean settled = new AtomicBoolean();
+    /** Disarmed, or the watch reached its verdict; guarded by this, as are the two below. */
+    private boolean done;
+    /** A wake-up found nothing to read: the next one, after a fresh select, settles it. */
+    private boolean suspect;
 
     private ClientCloseWatch(SocketChannelEndPoint endPoint, SocketChannel channel, Runnable onClientGone) {
         this.endPoint = endPoint;
         this.channel = channel;
         this.onClientGone = onClientGone;
-        if (endPoint == null) {
-            settled.set(true);
-        }
+        this.done = endPoint == null;
     }
 
     /**
@@ -66,12 +67,14 @@ final class ClientCloseWatch implements Callback {
         return watch;
     }
 
-    /** Readable: end of stream or reset when nothing is pending, else the start of a pipelined request. */
+    /**
+     * Readable: end of stream or reset when nothing is pending, else the start of a pipelined request. A wake-up
+     * can also be stale: the selector may have seen this request's own bytes arrive while Jetty was already reading
+     * them, and run the callback registered since. So an empty wake-up is confirmed by a second one after a fresh
+     * select, which only a closed or reset connection gives.
+     */
     @Override
     public void succeeded() {
-        if (!settled.compareAndSet(false, true)) {
-            return;
-        }
         int pending;
         try {
             // FIONREAD: counts the bytes waiting without taking them; the stream is not closed (that would close
@@ -80,9 +83,22 @@ final class ClientCloseWatch implements Callback {
         } catch (IOException e) {
             pending = 0;
         }
-        if (pending > 0) {
-            LOG.debug("{} sent {} bytes of a pipelined request; a disconnect is now noticed on write", endPoint, pending);
-            return;
+        synchronized (this) {
+            if (done) {
+                return;
+            }
+            if (pending > 0) {
+                done = true;
+                LOG.debug("{} sent {} bytes of a pipelined request; a disconnect is now noticed on write", endPoint, pending);
+                return;
+            }
+            if (!suspect) {
+                suspect = true;
+                if (endPoint.tryFillInterested(this)) {
+                    return;
+                }
+            }
+            done = true;
         }
         clientGone("closed");
     }
@@ -90,8 +106,14 @@ final class ClientCloseWatch implements Callback {
     /** The connection failed or closed while watched (not the watch's own withdrawal). */
     @Override
     public void failed(Throwable failure) {
-        if (failure == WITHDRAWN || !settled.compareAndSet(false, true)) {
+        if (failure == WITHDRAWN) {
             return;
+        }
+        synchronized (this) {
+            if (done) {
+                return;
+            }
+            done = true;
         }
         clientGone(failure.toString());
     }
@@ -102,11 +124,16 @@ final class ClientCloseWatch implements Callback {
         Thread.ofVirtual().name("panllama-client-gone").start(onClientGone);
     }
 
-    /** Gives the endpoint's read interest back to Jetty, unless it already fired. Idempotent. */
+    /** Gives the endpoint's read interest back to Jetty, unless the watch already reached its verdict. Idempotent. */
     void disarm() {
-        if (settled.compareAndSet(false, true)) {
-            endPoint.getFillInterest().onFail(WITHDRAWN);
+        synchronized (this) {
+            if (done) {
+                return;
+            }
+            done = true;
         }
+        // the handler has not completed, so the interest registered is the watch's, or none if it is firing now
+        endPoint.getFillInterest().onFail(WITHDRAWN);
     }
 
     @Override

@@ -138,7 +138,7 @@ class ServeFuzzIT {
     private static int rawGarbage(ServerUnderTest s, Random random) throws Exception {
         List<String> heads = List.of("GARBAGE\r\n\r\n", "POST /v1/completions HTTP/1.1\r\n\r\n",
                 "POST /v1/completions HTTP/1.1\r\nContent-Length: -5\r\nHost: x\r\n\r\n",
-                "POST /v1/completions HTTP/1.1\r\nHost: x\r\nX: " + "y".repeat(20000) + "\r\n\r\n",
+                "POST /v1/completions HTTP/1.1\r\nHost: x\r\nX: " + "y".repeat(70_000) + "\r\n\r\n", // over the 64 KiB header limit: 431
                 "GET /\u0001 HTTP/1.1\r\nHost: x\r\n\r\n");
         try (Socket socket = new Socket(s.server.baseUri().getHost(), s.server.port())) {
             socket.setSoTimeout(10_000);

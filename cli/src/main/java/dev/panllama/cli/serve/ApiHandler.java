@@ -42,7 +42,11 @@ final class ApiHandler extends Handler.Abstract {
             if (!route.open() && !authorized(exchange.header(HttpHeader.AUTHORIZATION.asString()))) {
                 throw ApiError.unauthorized();
             }
-            route.endpoint().handle(exchange);
+            try {
+                route.endpoint().handle(exchange);
+            } finally {
+                exchange.stopWatchingClient();
+            }
             callback.succeeded();
         } catch (IOException e) {
             // the client went away or the connection broke: nobody is left to answer

@@ -6,6 +6,7 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
+import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
@@ -49,13 +50,19 @@ public final class ApiServer implements AutoCloseable {
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("panllama-http");
         threads.setVirtualThreadsExecutor(Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("panllama-request-", 0).factory()));
-        Server server = new Server(threads);
+        // Unpooled heap buffers: Jetty 12.1 answers a request it cannot parse (the 431 for oversized headers, a 400)
+        // on another thread, and that answer's completion re-enters the connection's read loop while the first loop
+        // may still hold the request buffer. With pooled buffers a late read could land in a buffer already handed
+        // to another connection (once seen as a 431 reaching its client prefixed by request header bytes); unpooled,
+        // such a read stays in the failing connection's own buffer. Heap, because direct buffers are costly to
+        // allocate per use; the JDK copies writes through its cached direct buffer.
+        Server server = new Server(threads, null, new ByteBufferPool.NonPooling());
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
         http.setSendDateHeader(false);
-        // 64 KiB of headers, as common proxies allow; past that Jetty answers 431 itself. (Under load an oversized-
-        // header 431 was seen to reach its client prefixed by the request's own header bytes: keep clients off that
-        // path until it is understood.)
+        http.setUseInputDirectByteBuffers(false);
+        http.setUseOutputDirectByteBuffers(false);
+        // 64 KiB of headers, as common proxies allow; past that Jetty answers 431 itself (JsonErrorPages' JSON)
         http.setRequestHeaderSize(64 * 1024);
         ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
         connector.setHost(config.host());

@@ -52,7 +52,7 @@ final class ChatCompletionsEndpoint implements ApiEndpoints {
         Usage usage = new Usage();
         try (GenerationRun run = GenerationRun.start(model.llm(), List.of(prompt), params, response.id,
                 OpenAiSampling.options(body, false).withLoraRequest(model.loraFor(modelName)))) {
-            exchange.onConnectionFailure(run::close);
+            exchange.onClientGone(run::close);
             if (stream) {
                 ServerSentEvents events = exchange.startEventStream();
                 for (int i = 0; i < params.n(); i++) {

@@ -56,7 +56,7 @@ final class CompletionsEndpoint implements ApiEndpoints {
         Usage usage = new Usage();
         try (GenerationRun run = GenerationRun.start(model.llm(), prompts, params, response.id,
                 OpenAiSampling.options(body, true).withLoraRequest(model.loraFor(modelName)))) {
-            exchange.onConnectionFailure(run::close);
+            exchange.onClientGone(run::close);
             if (stream) {
                 run.streamTo(exchange.startEventStream(), usage, response::chunk, includeUsage ? response.envelope() : null);
             } else {

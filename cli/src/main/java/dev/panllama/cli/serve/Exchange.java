@@ -19,6 +19,8 @@ public final class Exchange {
     private final Response response;
     private final ObjectMapper mapper;
     private final long maxBodyBytes;
+    private boolean bodyRead;
+    private ClientCloseWatch closeWatch;
 
     Exchange(Request request, Response response, ObjectMapper mapper, long maxBodyBytes) {
         this.request = request;
@@ -91,6 +93,7 @@ public final class Exchange {
                 drain(in);
                 throw ApiError.tooLarge(maxBodyBytes);
             }
+            bodyRead = true;
             return bytes;
         }
     }
@@ -162,12 +165,22 @@ public final class Exchange {
     }
 
     /**
-     * Runs {@code action} if Jetty sees the connection fail while the request is handled. Jetty notices a client
-     * that left only when it reads or writes, so a streamed response learns of it on its next event; a
-     * non-streamed one may finish its generation first.
+     * Runs {@code action} if the client leaves while the request is handled: as soon as its connection's FIN or
+     * RST arrives (see {@link ClientCloseWatch}; HTTP/1.x, once the body was read), or when Jetty sees the
+     * connection fail on a read or write. The action may run more than once and must be idempotent.
      */
-    public void onConnectionFailure(Runnable action) {
+    public void onClientGone(Runnable action) {
         request.addFailureListener(failure -> action.run());
+        if (bodyRead && closeWatch == null) {
+            closeWatch = ClientCloseWatch.arm(request, action);
+        }
+    }
+
+    /** Ends the close watch before the response completes (Jetty closes a connection left with read interest). */
+    void stopWatchingClient() {
+        if (closeWatch != null) {
+            closeWatch.disarm();
+        }
     }
 
     boolean committed() {

@@ -22,9 +22,9 @@ import java.util.concurrent.LinkedBlockingQueue;
 
 /**
  * The engine requests behind one HTTP request (one per prompt; each may have n completions), read as one
- * sequence of outputs in arrival order. A virtual thread per prompt feeds a queue, so a batch of prompts
- * streams as each advances. Closing aborts whatever has not finished: that is how a client disconnect reaches
- * the engine.
+ * sequence of outputs in arrival order. One prompt is read straight from its stream on the caller's thread; for a
+ * batch, a virtual thread per prompt feeds a queue, so the batch streams as each prompt advances. Closing aborts
+ * whatever has not finished: that is how a client disconnect reaches the engine.
  */
 final class GenerationRun implements AutoCloseable {
     /** One engine output; {@code choiceIndex(c)} numbers completions across prompts as OpenAI does. */
@@ -48,12 +48,15 @@ final class GenerationRun implements AutoCloseable {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final List<RequestStream> streams;
+    /** The one stream, read without a pump (a thread hop per output less); null for a batch. */
+    private final RequestStream single;
     private final BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
     private final int n;
     private int open;
 
     private GenerationRun(List<RequestStream> streams, int n) {
         this.streams = streams;
+        this.single = streams.size() == 1 ? streams.getFirst() : null;
         this.n = n;
         this.open = streams.size();
     }
@@ -71,7 +74,7 @@ final class GenerationRun implements AutoCloseable {
             throw e;
         }
         GenerationRun run = new GenerationRun(streams, params.n());
-        for (int i = 0; i < streams.size(); i++) {
+        for (int i = 0; run.single == null && i < streams.size(); i++) {
             int promptIndex = i;
             RequestStream stream = streams.get(i);
             Thread.ofVirtual().name("panllama-http-" + stream.requestId()).start(() -> run.pump(promptIndex, stream));
@@ -99,6 +102,9 @@ final class GenerationRun implements AutoCloseable {
 
     /** The next output of any prompt, or null once all have finished. */
     Item next() throws InterruptedException {
+        if (single != null) {
+            return single.hasNext() ? new Item(0, single.next()) : null;
+        }
         while (open > 0) {
             Object next = queue.take();
             if (next == END) {

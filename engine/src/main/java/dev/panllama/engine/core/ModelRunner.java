@@ -208,12 +208,14 @@ final class ModelRunner implements AutoCloseable {
     }
 
     /**
-     * llama.cpp builds every attached sampler into each decode graph, for idle sequences too: once nothing runs, they
-     * go, and the next requests attach theirs again (one graph re-plan each time, paid while the engine was idle).
+     * llama.cpp builds every attached sampler into each decode graph, for idle sequences too: once nothing runs, all
+     * but the first slot's go, and wider loads attach theirs again (a graph re-plan, paid at their first step). The
+     * first slot keeps its sampler because one request at a time always gets it (slots are handed out lowest first):
+     * a re-plan per request would cost every request of a chat or a single-stream client milliseconds.
      */
     void dropDeviceSamplers() {
         if (deviceSampling) {
-            context.clearDeviceGreedy();
+            context.clearDeviceGreedy(1);
         }
     }
 

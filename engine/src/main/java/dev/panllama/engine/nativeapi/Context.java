@@ -241,10 +241,12 @@ public final class Context implements AutoCloseable {
         return true;
     }
 
-    /** Turns in-graph picking off for every sequence (one graph re-plan at the next decode, if any was on). */
-    public void clearDeviceGreedy() {
+    /** Turns in-graph picking off for every sequence from {@code firstSeq} on (one graph re-plan at the next decode). */
+    public void clearDeviceGreedy(int firstSeq) {
         for (int seq : List.copyOf(deviceGreedy.keySet())) {
-            setDeviceGreedy(seq, false);
+            if (seq >= firstSeq) {
+                setDeviceGreedy(seq, false);
+            }
         }
     }
 

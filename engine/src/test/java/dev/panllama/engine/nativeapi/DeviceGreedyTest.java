@@ -99,9 +99,11 @@ class DeviceGreedyTest {
             int token = ctx.deviceSampledToken(last);
             assertTrue(token >= 0 && token < model.vocab().tokenCount());
             assertTrue(ctx.setDeviceGreedy(2, true));
-            ctx.clearDeviceGreedy();
-            assertFalse(ctx.isDeviceGreedy(0));
+            ctx.clearDeviceGreedy(1);
+            assertTrue(ctx.isDeviceGreedy(0));
             assertFalse(ctx.isDeviceGreedy(2));
+            ctx.clearDeviceGreedy(0);
+            assertFalse(ctx.isDeviceGreedy(0));
         }
     }
 }

@@ -59,6 +59,7 @@ public record ServingComparison(String date, String commandLine, Map<String, Str
         Files.createDirectories(dir);
         JSON.writeValue(dir.resolve("report.json").toFile(), this);
         Files.writeString(dir.resolve("report.md"), markdown());
+        dev.panllama.benchmarks.report.ReportCharts.renderAndLink(dir, dir.resolve("report.md"));
     }
 
     public String markdown() {

@@ -40,7 +40,10 @@ public final class ReportCharts {
         List<Path> written = new ArrayList<>();
         Path sideBySide = reportDir.resolve(SIDE_BY_SIDE_JSON);
         if (Files.isRegularFile(sideBySide)) {
-            written.addAll(writeAll(SideBySideCharts.of(read(sideBySide, SideBySideReport.class)), reportDir));
+            // bench serve --side-by-side writes a report.json of its own kind
+            JsonNode report = read(sideBySide, JsonNode.class);
+            written.addAll(writeAll(ServingCharts.isServingReport(report) ? ServingCharts.of(report)
+                    : SideBySideCharts.of(JSON.treeToValue(report, SideBySideReport.class)), reportDir));
         }
         Path prefix = reportDir.resolve(PREFIX_JSON);
         if (Files.isRegularFile(prefix)) {

@@ -75,6 +75,25 @@ class ReportChartsTest {
     }
 
     @Test
+    void servingComparisonInReportJsonIsChartedAsServingNotAsDecode() throws Exception {
+        Files.writeString(dir.resolve(ReportCharts.SIDE_BY_SIDE_JSON), """
+                {"candidate": "panllama", "baseline": "llama-server",
+                 "spec": {"requests": 400, "maxTokens": 64, "maxConcurrency": 4},
+                 "medians": {
+                   "panllama": {"output tok/s": 3808.1, "TTFT p50 ms": 7.2, "TTFT p99 ms": 41.9, "E2E p50 ms": 54.7},
+                   "llama-server": {"output tok/s": 5096.8, "TTFT p50 ms": 3.0, "TTFT p99 ms": 17.9, "E2E p50 ms": 45.9}},
+                 "ratios": {"output tok/s": 0.747}}""");
+
+        List<Path> files = ReportCharts.render(dir);
+
+        assertEquals(List.of("serving-throughput.png", "serving-throughput.svg", "serving-latency.png", "serving-latency.svg"),
+                files.stream().map(p -> p.getFileName().toString()).toList());
+        assertTrue(svgTexts(files.get(1)).containsAll(List.of("panllama", "llama-server", "output tok/s")));
+        assertTrue(svgTexts(files.get(3)).containsAll(List.of("TTFT p50", "TTFT p99", "E2E p50", "panllama", "llama-server")));
+        assertEquals(ChartWriter.HEIGHT, ImageIO.read(files.get(2).toFile()).getHeight());
+    }
+
+    @Test
     void markdownGetsOneChartLineOnlyOnce() throws Exception {
         JSON.writeValue(dir.resolve(ReportCharts.SIDE_BY_SIDE_JSON).toFile(), sideBySide());
         Path markdown = Files.writeString(dir.resolve("report.md"), "# report\n\n| a |\n");

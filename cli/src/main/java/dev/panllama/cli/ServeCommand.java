@@ -64,6 +64,12 @@ final class ServeCommand implements Callable<Integer> {
             description = "Seconds a shutdown waits for requests in flight (default: ${DEFAULT-VALUE}).")
     int shutdownTimeoutSeconds;
 
+    @Option(names = "--warmup-seconds", defaultValue = "3",
+            description = "Seconds of streamed completions the server sends itself before /health answers 200, so the"
+                    + " JVM has compiled the serving path before clients come; they count in /metrics; 0 = none"
+                    + " (default: ${DEFAULT-VALUE}).")
+    double warmupSeconds;
+
     @Option(names = "--seed", description = "Engine seed for requests without one (default: random).")
     Long seed;
 
@@ -79,7 +85,10 @@ final class ServeCommand implements Callable<Integer> {
         AsyncLLM llm = AsyncLLM.fromEngineArgs(engine.toEngineArgs(seed));
         ApiServer server;
         try {
-            server = ApiServer.start(llm, config);
+            if (!(warmupSeconds >= 0)) {
+                throw new IllegalArgumentException("--warmup-seconds must be >= 0, got " + warmupSeconds);
+            }
+            server = ApiServer.startWarmedUp(llm, config, Duration.ofMillis(Math.round(warmupSeconds * 1000)));
         } catch (Exception e) {
             llm.shutdown();
             throw e;

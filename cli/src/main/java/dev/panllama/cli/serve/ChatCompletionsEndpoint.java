@@ -134,7 +134,7 @@ final class ChatCompletionsEndpoint implements ApiEndpoints {
                 ChatTextChunk.Delta content = new ChatTextChunk.Delta(delta.text().isEmpty() ? null : delta.text());
                 return ChatTextChunk.of(id, created, modelName, delta.finishReason() == null
                         ? new ChatTextChunk.Running(index, content)
-                        : new ChatTextChunk.Finished(index, content, finishReason(delta), delta.stopReason()));
+                        : new ChatTextChunk.Finished(index, content, null, finishReason(delta), delta.stopReason()));
             }
             Map<String, Object> content = new LinkedHashMap<>();
             if (!delta.text().isEmpty()) {

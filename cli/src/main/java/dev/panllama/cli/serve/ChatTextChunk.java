@@ -21,26 +21,18 @@ record ChatTextChunk(String id, long created, String model, List<Object> choices
     record Delta(@JsonInclude(JsonInclude.Include.NON_NULL) String content) {
     }
 
+    /** A choice still running: its logprobs and finish reason are null. */
     @JsonPropertyOrder({"index", "delta", "logprobs", "finish_reason"})
-    record Running(int index, Delta delta) {
-        @JsonProperty("logprobs")
-        Object logprobs() {
-            return null;
-        }
-
-        @JsonProperty("finish_reason")
-        Object finishReason() {
-            return null;
+    record Running(int index, Delta delta, Object logprobs, @JsonProperty("finish_reason") String finishReason) {
+        Running(int index, Delta delta) {
+            this(index, delta, null, null);
         }
     }
 
+    /** A choice's last chunk; its logprobs are null. */
     @JsonPropertyOrder({"index", "delta", "logprobs", "finish_reason", "stop_reason"})
-    record Finished(int index, Delta delta, @JsonProperty("finish_reason") String finishReason,
+    record Finished(int index, Delta delta, Object logprobs, @JsonProperty("finish_reason") String finishReason,
                     @JsonProperty("stop_reason") Object stopReason) {
-        @JsonProperty("logprobs")
-        Object logprobs() {
-            return null;
-        }
     }
 
     static ChatTextChunk of(String id, long created, String model, Object choice) {

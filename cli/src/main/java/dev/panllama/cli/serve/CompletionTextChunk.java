@@ -15,13 +15,10 @@ record CompletionTextChunk(String id, long created, String model, List<Choice> c
         return "text_completion";
     }
 
+    /** One choice's text; its logprobs are null. */
     @JsonPropertyOrder({"index", "text", "logprobs", "finish_reason", "stop_reason"})
-    record Choice(int index, String text, @JsonProperty("finish_reason") String finishReason,
+    record Choice(int index, String text, Object logprobs, @JsonProperty("finish_reason") String finishReason,
                   @JsonProperty("stop_reason") Object stopReason) {
-        @JsonProperty("logprobs")
-        Object logprobs() {
-            return null;
-        }
     }
 
     static CompletionTextChunk of(String id, long created, String model, Choice choice) {

@@ -127,7 +127,7 @@ final class CompletionsEndpoint implements ApiEndpoints {
                 return null;
             }
             if (!pendingEcho && delta.logprobs() == null) {
-                return CompletionTextChunk.of(id, created, modelName, new CompletionTextChunk.Choice(index, delta.text(),
+                return CompletionTextChunk.of(id, created, modelName, new CompletionTextChunk.Choice(index, delta.text(), null,
                         delta.finishReason() == null ? null : delta.finishReason().wireName(), delta.stopReason()));
             }
             Map<String, Object> json = envelope();

@@ -64,6 +64,13 @@ final class ServeCommand implements Callable<Integer> {
             description = "Seconds a shutdown waits for requests in flight (default: ${DEFAULT-VALUE}).")
     int shutdownTimeoutSeconds;
 
+    @Option(names = "--warmup-seconds", defaultValue = "8",
+            description = "Seconds of streamed completions the server sends itself before /health answers 200, so the"
+                    + " JVM has compiled the serving path before clients come (a small model needs seconds of it to"
+                    + " serve at full speed); they count in /metrics; 0 = none"
+                    + " (default: ${DEFAULT-VALUE}).")
+    double warmupSeconds;
+
     @Option(names = "--seed", description = "Engine seed for requests without one (default: random).")
     Long seed;
 
@@ -76,10 +83,18 @@ final class ServeCommand implements Callable<Integer> {
         if (config.usesLora()) {
             engine.enableLora = true;
         }
+        if (!(warmupSeconds >= 0)) {
+            throw new IllegalArgumentException("--warmup-seconds must be >= 0, got " + warmupSeconds);
+        }
         AsyncLLM llm = AsyncLLM.fromEngineArgs(engine.toEngineArgs(seed));
         ApiServer server;
         try {
-            server = ApiServer.start(llm, config);
+            if (warmupSeconds > 0) {
+                spec.commandLine().getErr().println("panllama serve: warming up for " + warmupSeconds
+                        + " s before /health answers 200 (--warmup-seconds 0 skips it)");
+                spec.commandLine().getErr().flush();
+            }
+            server = ApiServer.startWarmedUp(llm, config, Duration.ofMillis(Math.round(warmupSeconds * 1000)));
         } catch (Exception e) {
             llm.shutdown();
             throw e;

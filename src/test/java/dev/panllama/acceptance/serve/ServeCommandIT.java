@@ -36,7 +36,7 @@ class ServeCommandIT {
                 "-m", TestModels.stories260K().toString(), "--port", Integer.toString(port), "--api-key", "k",
                 "--served-model-name", "alpha,beta", "--enable-admin-endpoints", "--no-enable-prefix-caching",
                 "--max-num-seqs", "2", "--chat-template", "chatml", "--enable-sleep-mode",
-                "--allow-runtime-lora-updating", "--lora-modules", "tuned=" + adapter)));
+                "--allow-runtime-lora-updating", "--lora-modules", "tuned=" + adapter, "--warmup-seconds", "1")));
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         URI base = URI.create("http://127.0.0.1:" + port);
         try {

@@ -143,7 +143,11 @@ public final class ServingLoadGenerator {
         }
     }
 
-    /** Reads server-sent events to {@code [DONE]}, timestamping every chunk that carries text. */
+    /**
+     * Reads server-sent events to {@code [DONE]}, timestamping every chunk that carries text, then the body to its
+     * end as an OpenAI client does: a body left unread keeps its connection from being reused, so the next request
+     * would pay for a new one.
+     */
     private LoadResult readStream(BufferedReader lines, long start) throws java.io.IOException {
         List<Long> chunkTimes = new ArrayList<>();
         int usagePrompt = 0;
@@ -173,6 +177,9 @@ public final class ServingLoadGenerator {
             }
         }
         long latency = System.nanoTime() - start;
+        while (done && lines.readLine() != null) {
+            // nothing follows [DONE]; reading to the end lets the client reuse the connection
+        }
         String error = !done ? "stream ended without [DONE]" : chunkTimes.isEmpty() ? "no text" : null;
         if (error != null) {
             return LoadResult.failed(latency, error);

@@ -3,9 +3,12 @@ package dev.panllama.cli.serve;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.panllama.engine.AsyncLLM;
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -34,6 +37,28 @@ public final class ApiServer implements AutoCloseable {
 
     /** Starts listening; returns once the port is bound. */
     public static ApiServer start(AsyncLLM llm, ServerConfig config) throws Exception {
+        return start(llm, config, () -> true);
+    }
+
+    /**
+     * Starts listening, then serves streamed completions to itself for up to {@code warmup} (see
+     * {@link ServingWarmup}) while {@code /health} answers 503; returns once healthy. A zero warm-up starts at once.
+     */
+    public static ApiServer startWarmedUp(AsyncLLM llm, ServerConfig config, Duration warmup) throws Exception {
+        AtomicBoolean warm = new AtomicBoolean(warmup.isZero());
+        ApiServer server = start(llm, config, warm::get);
+        if (!warm.get()) {
+            long start = System.nanoTime();
+            int concurrency = Math.min(4, llm.engineArgs().maxNumSeqs());
+            int completed = new ServingWarmup(server.baseUri(), config.apiKey(), config.servedModelNames().getFirst(),
+                    concurrency, warmup).run();
+            LOG.info("serving warm-up: {} completions in {} ms", completed, (System.nanoTime() - start) / 1_000_000);
+            warm.set(true);
+        }
+        return server;
+    }
+
+    private static ApiServer start(AsyncLLM llm, ServerConfig config, BooleanSupplier ready) throws Exception {
         ObjectMapper mapper = new ObjectMapper();
         ServedModel model = ServedModel.of(llm, config.servedModelNames());
         if (config.usesLora() && !llm.engineArgs().enableLora()) {
@@ -43,7 +68,7 @@ public final class ApiServer implements AutoCloseable {
             LoraAdminEndpoints.load(model, module.getKey(), module.getValue());
         }
         Routes routes = new Routes();
-        for (ApiEndpoints endpoints : endpoints(model, config)) {
+        for (ApiEndpoints endpoints : endpoints(model, config, ready)) {
             endpoints.register(routes);
         }
 
@@ -79,9 +104,9 @@ public final class ApiServer implements AutoCloseable {
     }
 
     /** Every concern the server exposes; admin and runtime-LoRA families only when enabled. */
-    private static List<ApiEndpoints> endpoints(ServedModel model, ServerConfig config) {
+    private static List<ApiEndpoints> endpoints(ServedModel model, ServerConfig config, BooleanSupplier ready) {
         List<ApiEndpoints> all = new ArrayList<>(List.of(
-                new HealthEndpoint(model),
+                new HealthEndpoint(model, ready),
                 new ModelsEndpoint(model),
                 new MetricsEndpoint(model),
                 new EmbeddingsEndpoint(model),

@@ -125,10 +125,16 @@ final class ChatCompletionsEndpoint implements ApiEndpoints {
             return choice;
         }
 
-        Map<String, Object> contentChunk(GenerationRun.Item item, CompletionOutput delta, int index) {
+        Object contentChunk(GenerationRun.Item item, CompletionOutput delta, int index) {
             boolean noLogprobs = delta.logprobs() == null || delta.logprobs().isEmpty();
             if (delta.text().isEmpty() && delta.finishReason() == null && noLogprobs) {
                 return null;
+            }
+            if (delta.logprobs() == null) {
+                ChatTextChunk.Delta content = new ChatTextChunk.Delta(delta.text().isEmpty() ? null : delta.text());
+                return ChatTextChunk.of(id, created, modelName, delta.finishReason() == null
+                        ? new ChatTextChunk.Running(index, content)
+                        : new ChatTextChunk.Finished(index, content, null, finishReason(delta), delta.stopReason()));
             }
             Map<String, Object> content = new LinkedHashMap<>();
             if (!delta.text().isEmpty()) {

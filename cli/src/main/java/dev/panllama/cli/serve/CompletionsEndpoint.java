@@ -120,11 +120,15 @@ final class CompletionsEndpoint implements ApiEndpoints {
             return choice;
         }
 
-        Map<String, Object> chunk(GenerationRun.Item item, CompletionOutput delta, int index) {
+        Object chunk(GenerationRun.Item item, CompletionOutput delta, int index) {
             boolean pendingEcho = echo && !echoed.contains(index);
             if (delta.text().isEmpty() && delta.finishReason() == null && !pendingEcho
                     && (delta.logprobs() == null || delta.logprobs().isEmpty())) {
                 return null;
+            }
+            if (!pendingEcho && delta.logprobs() == null) {
+                return CompletionTextChunk.of(id, created, modelName, new CompletionTextChunk.Choice(index, delta.text(), null,
+                        delta.finishReason() == null ? null : delta.finishReason().wireName(), delta.stopReason()));
             }
             Map<String, Object> json = envelope();
             json.put("choices", List.of(choice(index, item.output(), delta)));

@@ -9,7 +9,6 @@ import dev.panllama.engine.RequestOutput;
 import dev.panllama.engine.RequestStream;
 import dev.panllama.engine.SamplingParams;
 import java.io.IOException;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -19,6 +18,7 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The engine requests behind one HTTP request (one per prompt; each may have n completions), read as one
@@ -37,7 +37,7 @@ final class GenerationRun implements AutoCloseable {
     /** Makes the SSE chunk for one completion delta, or null to send nothing for it. */
     @FunctionalInterface
     interface ChunkMaker {
-        Map<String, Object> chunk(Item item, CompletionOutput delta, int choiceIndex);
+        Object chunk(Item item, CompletionOutput delta, int choiceIndex);
     }
 
     /** The finished completions by choice index, and the last output of each prompt. */
@@ -45,7 +45,6 @@ final class GenerationRun implements AutoCloseable {
     }
 
     private static final Object END = new Object();
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final List<RequestStream> streams;
     /** The one stream, read without a pump (a thread hop per output less); null for a batch. */
@@ -82,11 +81,13 @@ final class GenerationRun implements AutoCloseable {
         return run;
     }
 
-    /** An OpenAI-style id: prefix and 24 random hex digits. */
+    /**
+     * An OpenAI-style id: prefix and 24 random hex digits. Ids name responses, they guard nothing, so a per-thread
+     * generator does (no shared SecureRandom lock on every request).
+     */
     static String newId(String prefix) {
-        byte[] bytes = new byte[12];
-        RANDOM.nextBytes(bytes);
-        return prefix + HexFormat.of().formatHex(bytes);
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        return prefix + HexFormat.of().toHexDigits(random.nextLong()) + HexFormat.of().toHexDigits(random.nextInt());
     }
 
     private void pump(int promptIndex, RequestStream stream) {
@@ -149,7 +150,7 @@ final class GenerationRun implements AutoCloseable {
                 for (CompletionOutput delta : item.output().outputs()) {
                     failIfErrored(delta);
                     usage.addCompletionTokens(delta.tokenIds().size());
-                    Map<String, Object> chunk = chunks.chunk(item, delta, item.choiceIndex(delta, n));
+                    Object chunk = chunks.chunk(item, delta, item.choiceIndex(delta, n));
                     if (chunk != null) {
                         events.send(chunk);
                     }

@@ -1,11 +1,18 @@
 package dev.panllama.cli.serve;
 
-/** {@code GET /health}: 200 while the engine runs, 503 with the cause once it is dead. No API key needed. */
+import java.util.function.BooleanSupplier;
+
+/**
+ * {@code GET /health}: 200 while the engine runs, 503 with the cause once it is dead, and 503 while the server is
+ * still warming up. No API key needed.
+ */
 final class HealthEndpoint implements ApiEndpoints {
     private final ServedModel model;
+    private final BooleanSupplier ready;
 
-    HealthEndpoint(ServedModel model) {
+    HealthEndpoint(ServedModel model, BooleanSupplier ready) {
         this.model = model;
+        this.ready = ready;
     }
 
     @Override
@@ -16,6 +23,9 @@ final class HealthEndpoint implements ApiEndpoints {
     private void health(Exchange exchange) throws Exception {
         if (model.llm().errored()) {
             throw ApiError.unavailable(model.llm().deadError().getMessage());
+        }
+        if (!ready.getAsBoolean()) {
+            throw ApiError.unavailable("The server is warming up.");
         }
         exchange.sendEmpty(200);
     }

@@ -16,13 +16,17 @@ import java.util.Map;
  * whose chunk reached its end, each with its own sampler chain. Owned by the engine thread.
  */
 final class ModelRunner implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ModelRunner.class);
     private Context context;
     private Vocab vocab;
     private final int batchCapacity;
     /** Logits a step's plain greedy rows must hold together before they are scanned on several threads. */
     private static final long PARALLEL_ARGMAX_FLOATS = 1 << 20;
-    /** Whether greedy requests may have their tokens picked inside the decode graph (see {@link #pickedOnDevice}). */
-    private final boolean deviceSampling;
+    /**
+     * Whether greedy requests may have their tokens picked inside the decode graph (see {@link #pickedOnDevice}); turned
+     * off for good when llama.cpp declines (a backend without the ops), so that it is not asked again every step.
+     */
+    private boolean deviceSampling;
     /** Made on the engine thread at the first step: a batch's arena is confined to the thread that uses it. */
     private Batch batch;
     private final int[] eogTokens;
@@ -75,7 +79,12 @@ final class ModelRunner implements AutoCloseable {
             EngineRequest request = chunk.request();
             if (deviceSampling) {
                 // a no-op while the slot's kind of request stays the same, which is what keeps llama.cpp's graph
-                context.setDeviceGreedy(request.slot(), pickedOnDevice(request));
+                boolean wanted = pickedOnDevice(request);
+                if (context.setDeviceGreedy(request.slot(), wanted) != wanted) {
+                    LOG.info("llama.cpp cannot pick tokens inside this model's decode graph: greedy tokens are picked on the host");
+                    context.clearDeviceGreedy(0);
+                    deviceSampling = false;
+                }
             }
             boolean promptLogprobs = request.params().promptLogprobs() != null;
             int end = chunk.start() + chunk.count();

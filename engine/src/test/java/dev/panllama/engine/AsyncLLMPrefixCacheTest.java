@@ -252,6 +252,33 @@ class AsyncLLMPrefixCacheTest {
     }
 
     @Test
+    void aCacheThatEarnsNoHitsKeepsAtMostAQuarterOfTheKvIdleAndStillServesNewSharing() throws Exception {
+        try (AsyncLLM fresh = AsyncLLM.fromEngineArgs(EngineArgs.builder().model(TestModels.stories260K()).maxNumSeqs(4)
+                .maxNumBatchedTokens(256).maxModelLen(256).kvCacheTokens(1024).threads(1).build())) {
+            int capacity = fresh.engineSnapshot().get(10, TimeUnit.SECONDS).kvCapacity();
+            // 80 distinct prompts of 3 blocks: no hit anywhere, and far more blocks than a quarter of the KV holds
+            for (int r = 0; r < 80; r++) {
+                assertEquals(0, finish(fresh, randomTokens(48 + RANDOM.nextInt(8)), greedy(2).build(), "distinct-" + r,
+                        GenerateOptions.defaults()).numCachedTokens());
+            }
+            PrefixCacheStats missing = fresh.engineSnapshot().get(10, TimeUnit.SECONDS).prefixCache();
+            assertEquals(0, missing.hits());
+            assertTrue(missing.reclaimableBlocks() * 16 <= capacity / 4,
+                    "idle cached cells: " + missing.reclaimableBlocks() * 16 + " of " + capacity);
+            assertTrue(missing.reclaimableBlocks() > 0, "the most recent blocks stay cached");
+            // a workload that starts sharing still finds the most recent blocks, and then keeps them
+            int[] shared = randomTokens(40);
+            finish(fresh, shared, greedy(2).build(), "shared-1", GenerateOptions.defaults());
+            assertEquals(32, finish(fresh, shared, greedy(2).build(), "shared-2", GenerateOptions.defaults()).numCachedTokens());
+            for (int r = 0; r < 20; r++) {
+                finish(fresh, randomTokens(48), greedy(2).build(), "after-" + r, GenerateOptions.defaults());
+            }
+            assertEquals(32, finish(fresh, shared, greedy(2).build(), "shared-3", GenerateOptions.defaults()).numCachedTokens(),
+                    "with hits in the window, idle blocks are kept as LRU allows");
+        }
+    }
+
+    @Test
     void aThousandRequestsWithRandomPrefixesKeepKvBoundedAndLeakNothing() throws Exception {
         int[][] prefixes = new int[40][];
         for (int p = 0; p < prefixes.length; p++) {

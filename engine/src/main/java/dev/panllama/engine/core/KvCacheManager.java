@@ -236,6 +236,8 @@ final class KvCacheManager {
         if (blocks != null) {
             prefixCache.release(blocks.held);
             blocks.clear();
+            // a cache that earns no hits keeps at most a quarter of the KV idle: idle cells widen every decode
+            prefixCache.trimWhileMissing(capacity / 4);
         }
         freeSlots.add(request.slot());
         if (resetProgress) {

@@ -26,6 +26,8 @@ import java.util.TreeSet;
 final class PrefixCache {
     /** Hit rate is reported over this many most recent requests, as vLLM's log line does. */
     static final int HIT_RATE_WINDOW = 1000;
+    /** Requests looked up before a cache without hits is judged idle (see {@link #trimWhileMissing}). */
+    static final int IDLE_JUDGEMENT_REQUESTS = 64;
 
     /** One cached block. */
     static final class Block {
@@ -207,6 +209,21 @@ final class PrefixCache {
     /** Cells of cached blocks that no request holds: free to reuse, as vLLM counts its free block queue. */
     int reclaimableCells() {
         return (blocks.size() - referencedBlocks) * blockSize;
+    }
+
+    /**
+     * Evicts unreferenced blocks (least recently used first) down to {@code maxIdleCells} while the cache earns
+     * nothing: once at least {@link #IDLE_JUDGEMENT_REQUESTS} requests of the hit-rate window found no cached token.
+     * In llama.cpp's unified KV cache every decode attends over the cells up to the highest one in use, so idle
+     * cached cells cost every step; the most recent blocks stay, so a workload that starts sharing prefixes still finds
+     * them and lifts the limit.
+     */
+    int trimWhileMissing(int maxIdleCells) {
+        if (window.size() < IDLE_JUDGEMENT_REQUESTS || windowHits > 0) {
+            return 0;
+        }
+        int idle = reclaimableCells();
+        return idle > maxIdleCells ? evict(idle - maxIdleCells) : 0;
     }
 
     /** Empties the cache; refused (false) while any request holds a cached block. */

@@ -40,6 +40,8 @@ final class Scheduler {
     private final Map<Object, Long> lastServed = new HashMap<>();
     private long schedules;
     private long preemptions;
+    /** Unfinished requests with an adapter set: while there are none, every step serves the one base bucket. */
+    private int withAdapters;
     /** False while paused or asleep: nobody leaves the waiting queue. */
     private boolean admissionOpen = true;
 
@@ -79,6 +81,9 @@ final class Scheduler {
         request.attachBlocks(kv.blocksFor(adapterKey, request.cacheSalt()));
         requests.put(request.id(), request);
         waiting.add(request);
+        if (bucketOf(request) != BASE) {
+            withAdapters++;
+        }
     }
 
     EngineRequest get(String id) {
@@ -123,6 +128,7 @@ final class Scheduler {
         if (!waiting.remove(request)) {
             running.remove(request);
         }
+        forget(request);
         kv.release(request, false);
         return true;
     }
@@ -130,7 +136,7 @@ final class Scheduler {
     /** Plans one step. An empty list means nothing can run now. */
     List<ScheduledChunk> schedule() {
         List<ScheduledChunk> chunks = new ArrayList<>();
-        int budget = tokenBudget;
+        int budget = tokenBudget; // tokenBudget - budget: the tokens the chunks so far need cells for
         Object bucket = chooseBucket();
         if (bucket == null) {
             return chunks;
@@ -145,7 +151,7 @@ final class Scheduler {
                 continue; // preempted to make room for an earlier one
             }
             int count = Math.min(request.uncomputed(), budget);
-            while (!kv.makeRoom(count + reserved(chunks))) {
+            while (!kv.makeRoom(count + tokenBudget - budget)) {
                 EngineRequest victim = preemptionVictim();
                 preempt(victim);
                 for (Iterator<ScheduledChunk> it = chunks.iterator(); it.hasNext(); ) {
@@ -181,7 +187,7 @@ final class Scheduler {
                 kv.shareCachedPrefix(request);
             }
             int count = Math.min(request.uncomputed(), budget);
-            if (!kv.makeRoom(count + reserved(chunks))) {
+            if (!kv.makeRoom(count + tokenBudget - budget)) {
                 kv.release(request, true);
                 break; // admission waits for cells instead of preempting someone already running
             }
@@ -207,6 +213,10 @@ final class Scheduler {
      * first. Null when nothing can run.
      */
     private Object chooseBucket() {
+        if (withAdapters == 0) {
+            // one bucket: no need to look through every waiting request each step
+            return running.isEmpty() && (waiting.isEmpty() || kv.freeSlotCount() == 0) ? null : BASE;
+        }
         Set<Object> candidates = new LinkedHashSet<>();
         Set<Object> runningAdapters = new HashSet<>();
         for (EngineRequest request : running) {
@@ -260,14 +270,6 @@ final class Scheduler {
             }
         }
         return first;
-    }
-
-    private static int reserved(List<ScheduledChunk> chunks) {
-        int tokens = 0;
-        for (ScheduledChunk c : chunks) {
-            tokens += c.count();
-        }
-        return tokens;
     }
 
     /**
@@ -346,7 +348,15 @@ final class Scheduler {
     /** Moves a finished request out of the running set and frees its slot. */
     void finish(EngineRequest request) {
         running.remove(request);
-        requests.remove(request.id());
+        if (requests.remove(request.id()) != null) {
+            forget(request);
+        }
         kv.release(request, false);
+    }
+
+    private void forget(EngineRequest request) {
+        if (bucketOf(request) != BASE) {
+            withAdapters--;
+        }
     }
 }

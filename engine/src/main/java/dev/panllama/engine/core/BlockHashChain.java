@@ -13,6 +13,7 @@ import java.util.Arrays;
  * neither a salt nor an adapter tells them apart.
  */
 final class BlockHashChain {
+    private static final byte[] NO_KEY = new byte[0];
     private final int blockSize;
     private final byte[] everyBlockKey;
     private final byte[] saltKey;
@@ -24,8 +25,8 @@ final class BlockHashChain {
 
     BlockHashChain(int blockSize, String adapterKey, String cacheSalt) {
         this.blockSize = blockSize;
-        this.everyBlockKey = adapterKey == null ? new byte[0] : adapterKey.getBytes(StandardCharsets.UTF_8);
-        this.saltKey = cacheSalt == null ? new byte[0] : cacheSalt.getBytes(StandardCharsets.UTF_8);
+        this.everyBlockKey = adapterKey == null ? NO_KEY : adapterKey.getBytes(StandardCharsets.UTF_8);
+        this.saltKey = cacheSalt == null ? NO_KEY : cacheSalt.getBytes(StandardCharsets.UTF_8);
         this.bytes = ByteBuffer.allocate(Long.BYTES + blockSize * Integer.BYTES + 2 * Integer.BYTES);
     }
 
@@ -51,7 +52,7 @@ final class BlockHashChain {
         for (int i = index * blockSize, end = i + blockSize; i < end; i++) {
             bytes.putInt(request.tokenAt(i));
         }
-        byte[] salt = index == 0 ? saltKey : new byte[0];
+        byte[] salt = index == 0 ? saltKey : NO_KEY;
         // lengths keep (key, salt) pairs unambiguous
         bytes.putInt(everyBlockKey.length).putInt(salt.length);
         sha.update(bytes.array());

@@ -31,6 +31,8 @@ public final class Context implements AutoCloseable {
     private final ContextParams params;
     /** Batch indices that produced logits in the last successful decode: only those may be read or sampled. */
     private final BitSet outputs = new BitSet();
+    /** Sequences sampling in the graph that already have an output in the batch being validated. */
+    private final BitSet deviceGreedyOutputs = new BitSet();
     /** Batch indices of the last decode whose token was picked inside the graph (see {@link #setDeviceGreedy}). */
     private final BitSet deviceSampled = new BitSet();
     /** Sequences whose outputs are picked greedily inside the graph, each with the chain llama.cpp holds for it. */
@@ -203,7 +205,8 @@ public final class Context implements AutoCloseable {
         for (int i = 0; i < batch.size(); i++) {
             if (batch.wantsLogits(i)) {
                 outputs.set(i);
-                if (batch.seqCount(i) == 1 && deviceGreedy.containsKey(batch.seqId(i, 0))) {
+                // llama.cpp samples an output in the graph by its token's first sequence
+                if (deviceGreedy.containsKey(batch.seqId(i, 0))) {
                     deviceSampled.set(i);
                 }
             }
@@ -277,6 +280,7 @@ public final class Context implements AutoCloseable {
     }
 
     private void validate(Batch batch) {
+        deviceGreedyOutputs.clear();
         int n = batch.size();
         if (n == 0) {
             throw new IllegalArgumentException("cannot decode an empty batch");
@@ -299,25 +303,20 @@ public final class Context implements AutoCloseable {
                 throw new IllegalArgumentException("batch[" + i + "] position " + batch.position(i)
                         + " is beyond the context length " + contextLength);
             }
+            // llama.cpp refuses the whole decode when a sequence sampling in the graph has more than one output
+            BitSet outputsOf = batch.wantsLogits(i) && !deviceGreedy.isEmpty() ? deviceGreedyOutputs : null;
             for (int s = 0; s < batch.seqCount(i); s++) {
                 int seq = batch.seqId(i, s);
                 if (seq < 0 || seq >= maxSequences) {
                     throw new IllegalArgumentException("batch[" + i + "] sequence id " + seq + " is outside [0, "
                             + maxSequences + ")");
                 }
-            }
-        }
-        if (!deviceGreedy.isEmpty()) {
-            // llama.cpp refuses the whole decode when a sequence sampling in the graph has more than one output
-            BitSet seen = new BitSet();
-            for (int i = 0; i < n; i++) {
-                for (int s = 0; batch.wantsLogits(i) && s < batch.seqCount(i); s++) {
-                    int seq = batch.seqId(i, s);
-                    if (deviceGreedy.containsKey(seq) && seen.get(seq)) {
+                if (outputsOf != null && deviceGreedy.containsKey(seq)) {
+                    if (outputsOf.get(seq)) {
                         throw new IllegalArgumentException("batch[" + i + "] is a second output of sequence " + seq
                                 + ", which samples in the graph: one output per decode (turn device greedy off for it)");
                     }
-                    seen.set(seq);
+                    outputsOf.set(seq);
                 }
             }
         }

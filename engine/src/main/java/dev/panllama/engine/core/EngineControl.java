@@ -210,7 +210,7 @@ final class EngineControl {
         List<EngineCoreOutput> outputs = new ArrayList<>();
         for (EngineRequest request : scheduler.unfinished()) {
             scheduler.remove(request.id());
-            core.runner().release(request);
+            core.releaseHeld(request); // its adapter too: a pause must not pin adapters of requests it aborted
             request.finish(FinishReason.ABORT, null);
             outputs.add(new EngineCoreOutput(request.id(), new int[0], null, FinishReason.ABORT, null,
                     request.cachedTokens(), null, request.firstScheduledNanos()));

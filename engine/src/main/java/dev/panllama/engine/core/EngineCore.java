@@ -6,7 +6,6 @@ import dev.panllama.engine.FinishReason;
 import dev.panllama.engine.lora.LoraRuntime;
 import dev.panllama.engine.nativeapi.Context;
 import dev.panllama.engine.nativeapi.Model;
-import dev.panllama.engine.nativeapi.Vocab;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -44,7 +43,6 @@ public final class EngineCore {
     private final KvCacheManager kv;
     private final Scheduler scheduler;
     private final ModelRunner runner;
-    private Vocab vocab;
     private final Consumer<Object> sink;
     /** Null when the engine was built without LoRA. */
     private final LoraRuntime lora;
@@ -73,7 +71,6 @@ public final class EngineCore {
         this.kv = new KvCacheManager(context, args.maxNumSeqs(), prefixBlockSize(model, context, args));
         this.scheduler = new Scheduler(args.schedulingPolicy(), args.maxNumBatchedTokens(), kv, args.maxLoras());
         this.runner = new ModelRunner(context, args.maxNumBatchedTokens(), deviceSampling(args));
-        this.vocab = model.vocab();
         this.sink = sink;
         this.thread = Thread.ofPlatform().name("panllama-engine-core").daemon(true).unstarted(this::loop);
     }
@@ -186,8 +183,7 @@ public final class EngineCore {
                     EngineRequest request = scheduler.get(id);
                     if (request != null) {
                         scheduler.remove(id);
-                        runner.release(request);
-                        request.releaseLora();
+                        releaseHeld(request);
                     }
                 }
                 publishState();
@@ -377,7 +373,6 @@ public final class EngineCore {
     /** After sleep mode brought back the context (and maybe the model), every user of the old ones moves over. */
     void rebind() {
         Context fresh = resources.context();
-        vocab = fresh.model().vocab();
         kv.rebind(fresh);
         runner.rebind(fresh);
         appliedAdapters = null; // a new context starts without adapters
@@ -390,7 +385,7 @@ public final class EngineCore {
         request.appendOutput(token);
         var params = request.params();
         if (request.outputLength() >= params.minTokens()) {
-            if (!params.ignoreEos() && vocab.isEndOfGeneration(token)) {
+            if (!params.ignoreEos() && runner.isEndOfGeneration(token)) {
                 request.finish(FinishReason.STOP, null);
             } else if (params.stopTokenIds().contains(token)) {
                 request.finish(FinishReason.STOP, token);
@@ -402,12 +397,20 @@ public final class EngineCore {
         List<TokenLogprobs> promptLogprobs = request.outputLength() == 1 ? runner.takePromptLogprobs(request) : null;
         if (request.isFinished()) {
             scheduler.finish(request);
-            runner.release(request);
-            request.releaseLora();
+            releaseHeld(request);
         }
         return new EngineCoreOutput(request.id(), new int[] {token}, s.logprobs() == null ? null : List.of(s.logprobs()),
                 request.finishReason(), request.stopReason(), request.cachedTokens(), promptLogprobs,
                 request.firstScheduledNanos());
+    }
+
+    /**
+     * Gives back what a request that left the scheduler (finished or aborted) holds outside it: its sampler and its
+     * LoRA adapter, which another request may then evict.
+     */
+    void releaseHeld(EngineRequest request) {
+        runner.release(request);
+        request.releaseLora();
     }
 
     /** Between steps, on the engine thread: the queues, slots, KV and samplers in use. */

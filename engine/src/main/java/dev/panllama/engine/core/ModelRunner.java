@@ -29,6 +29,7 @@ final class ModelRunner implements AutoCloseable {
     private boolean deviceSampling;
     /** Made on the engine thread at the first step: a batch's arena is confined to the thread that uses it. */
     private Batch batch;
+    /** The vocabulary's end-of-generation tokens, ascending. */
     private final int[] eogTokens;
     private final Map<String, RequestSampling> sampling = new HashMap<>();
     /** Time split of the last {@link #execute}, for step stats and profiles. */
@@ -38,8 +39,12 @@ final class ModelRunner implements AutoCloseable {
     /** One sampled token, with its logprobs when the request asked for them. */
     record Sampled(EngineRequest request, int token, TokenLogprobs logprobs) {}
 
-    /** A request's sampling state: its chain (RNG, top-k/p...) and the Java-side logits processing. */
-    private record RequestSampling(SamplerChain chain, RequestLogitsProcessor processor, TokenLogprobs[] promptLogprobs) {
+    /**
+     * A request's sampling state: its chain (RNG, top-k/p...), the Java-side logits processing, and whether it is
+     * plain greedy (greedy, and nothing reads or changes its logits: no logprobs, penalties, bias or masks).
+     */
+    private record RequestSampling(SamplerChain chain, RequestLogitsProcessor processor, TokenLogprobs[] promptLogprobs,
+                                   boolean plainGreedy) {
         /** A greedy request has no native chain (null): sampling is an argmax over its row. */
         void close() {
             if (chain != null) {
@@ -56,14 +61,15 @@ final class ModelRunner implements AutoCloseable {
         this.eogTokens = java.util.stream.IntStream.range(0, vocab.tokenCount()).filter(vocab::isEndOfGeneration).toArray();
     }
 
+    /** Whether {@code token} ends generation: looked up in Java, not asked of llama.cpp once per token. */
+    boolean isEndOfGeneration(int token) {
+        return java.util.Arrays.binarySearch(eogTokens, token) >= 0;
+    }
+
     /** Sleep mode recreated the context (and maybe reloaded the model): decode on the new one. */
     void rebind(Context fresh) {
         this.context = fresh;
         this.vocab = fresh.model().vocab();
-    }
-
-    Vocab vocab() {
-        return vocab;
     }
 
     /** Decodes the chunks and samples; returns null when the KV cache had no room (nothing was computed). */
@@ -118,7 +124,7 @@ final class ModelRunner implements AutoCloseable {
             // indexed by position, so a prompt recomputed after preemption overwrites instead of repeating
             samplingOf(request).promptLogprobs()[row[1] + 1] = TokenLogprobs.of(context.logits(row[2]), request.tokenAt(row[1] + 1), k);
         }
-        int[] picked = greedyPicksInParallel(chunks, sampleAt);
+        int[] picked = greedyPicks(chunks, sampleAt);
         List<Sampled> sampled = new ArrayList<>();
         for (int c = 0; c < chunks.size(); c++) {
             ScheduledChunk chunk = chunks.get(c);
@@ -130,10 +136,11 @@ final class ModelRunner implements AutoCloseable {
                 sampled.add(new Sampled(request, context.deviceSampledToken(sampleAt[c]), null));
                 continue;
             }
-            if (picked != null && picked[c] >= 0) {
+            if (picked[c] >= 0) {
                 sampled.add(new Sampled(request, picked[c], null));
                 continue;
             }
+            // left: sampler chains, and greedy requests whose logits are processed or reported
             RequestSampling s = samplingOf(request);
             Integer logprobs = request.params().logprobs();
             LogitsRow row = s.processor() != null || logprobs != null || s.chain() == null
@@ -154,36 +161,29 @@ final class ModelRunner implements AutoCloseable {
     }
 
     /**
-     * The argmax of every plain greedy row of the step, scanned on the common pool's threads when the rows are big
-     * enough together to pay for handing them out (32 rows of a 128k vocabulary: 16 MB, milliseconds on one core, while
-     * a GPU or the CPU's other cores wait for the next step); null when they are not, and the rows are scanned in order.
-     * Entry {@code c} is chunk c's token, or -1 when the chunk is not one of them.
+     * The argmax of every plain greedy row of the step that was not picked in the graph: entry {@code c} is chunk c's
+     * token, or -1 when chunk c is not one of them. The rows are scanned on the common pool's threads when they are
+     * big enough together to pay for handing them out (32 rows of a 128k vocabulary: 16 MB, milliseconds on one core,
+     * while a GPU or the CPU's other cores wait for the next step), else in order on this thread.
      */
-    private int[] greedyPicksInParallel(List<ScheduledChunk> chunks, int[] sampleAt) {
+    private int[] greedyPicks(List<ScheduledChunk> chunks, int[] sampleAt) {
+        int[] picked = new int[chunks.size()];
+        java.util.Arrays.fill(picked, -1);
         List<Integer> plain = new ArrayList<>();
         for (int c = 0; c < chunks.size(); c++) {
             EngineRequest request = chunks.get(c).request();
-            if (chunks.get(c).samples() && !context.isDeviceGreedy(request.slot()) && plainGreedy(request)) {
+            if (chunks.get(c).samples() && !context.isDeviceGreedy(request.slot()) && samplingOf(request).plainGreedy()) {
                 plain.add(c);
             }
-        }
-        if ((long) plain.size() * vocab.tokenCount() < PARALLEL_ARGMAX_FLOATS || plain.size() < 2) {
-            return null;
         }
         LogitsRow[] rows = new LogitsRow[plain.size()];
         for (int i = 0; i < rows.length; i++) {
             rows[i] = context.logitsRow(sampleAt[plain.get(i)]);
         }
-        int[] picked = new int[chunks.size()];
-        java.util.Arrays.fill(picked, -1);
-        java.util.stream.IntStream.range(0, rows.length).parallel().forEach(i -> picked[plain.get(i)] = rows[i].argmax());
+        java.util.stream.IntStream scans = java.util.stream.IntStream.range(0, rows.length);
+        boolean wide = rows.length > 1 && (long) rows.length * vocab.tokenCount() >= PARALLEL_ARGMAX_FLOATS;
+        (wide ? scans.parallel() : scans).forEach(i -> picked[plain.get(i)] = rows[i].argmax());
         return picked;
-    }
-
-    /** Greedy, and nothing reads or changes its logits (no logprobs, penalties, bias or masks). */
-    private boolean plainGreedy(EngineRequest request) {
-        SamplingParams p = request.params();
-        return p.isGreedy() && p.logprobs() == null && samplingOf(request).processor() == null;
     }
 
     /**
@@ -191,7 +191,7 @@ final class ModelRunner implements AutoCloseable {
      * where the logits are, and only the token comes back.
      */
     private boolean pickedOnDevice(EngineRequest request) {
-        return plainGreedy(request) && request.params().promptLogprobs() == null;
+        return samplingOf(request).plainGreedy() && request.params().promptLogprobs() == null;
     }
 
     /** Prompt logprobs gathered so far (entry 0 is null, as the first token has no context). */
@@ -212,7 +212,7 @@ final class ModelRunner implements AutoCloseable {
             RequestLogitsProcessor processor = RequestLogitsProcessor.isNoop(p) ? null
                     : new RequestLogitsProcessor(p, request.promptTokens(), vocab, eogTokens);
             TokenLogprobs[] promptLogprobs = p.promptLogprobs() == null ? null : new TokenLogprobs[request.promptLength()];
-            return new RequestSampling(chain, processor, promptLogprobs);
+            return new RequestSampling(chain, processor, promptLogprobs, chain == null && processor == null && p.logprobs() == null);
         });
     }
 

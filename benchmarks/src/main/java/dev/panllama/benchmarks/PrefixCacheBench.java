@@ -151,13 +151,8 @@ public final class PrefixCacheBench {
         }
     }
 
-    static double percentile(List<Double> samples, double p) {
-        double[] sorted = samples.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        if (sorted.length == 0) {
-            return Double.NaN;
-        }
-        int index = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
-        return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
+    private static double percentile(List<Double> samples, double p) {
+        return Stats.percentile(samples.stream().mapToDouble(Double::doubleValue).toArray(), p);
     }
 
     /** Writes {@code prefix.json}, {@code prefix.md} and its chart into {@code dir}. */

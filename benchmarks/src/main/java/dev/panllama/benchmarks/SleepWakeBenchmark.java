@@ -109,8 +109,7 @@ public final class SleepWakeBenchmark {
     }
 
     private static double median(List<Sample> samples, java.util.function.ToDoubleFunction<Sample> f) {
-        double[] v = samples.stream().mapToDouble(f).sorted().toArray();
-        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+        return Stats.median(samples.stream().mapToDouble(f).toArray());
     }
 
     private static void write(Path out, Path model, List<Sample> samples) throws IOException {

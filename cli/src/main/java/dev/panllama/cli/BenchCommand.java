@@ -67,7 +67,7 @@ final class BenchCommand {
                 chosen = chosen.withRepetitions(repetitions);
             }
             RepoLayout repo = RepoLayout.locate();
-            Path dir = outputDir != null ? outputDir : SideBySide.defaultOutputDir(repo, chosen);
+            Path dir = outputDir != null ? outputDir : repo.datedResultsDir(chosen.name());
             var err = spec.commandLine().getErr();
             SideBySideReport report = new SideBySide(chosen, repo, line -> err.println("bench: " + line))
                     .run(dir, "panllama " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
@@ -195,9 +195,7 @@ final class BenchCommand {
 
         @Override
         public Integer call() throws Exception {
-            Path dir = outputDir != null ? outputDir : RepoLayout.locate().resultsDir().resolve(
-                    java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd-HHmm").withZone(java.time.ZoneOffset.UTC)
-                            .format(java.time.Instant.now()) + "-ffm");
+            Path dir = outputDir != null ? outputDir : RepoLayout.locate().datedResultsDir("ffm");
             spec.commandLine().getOut().println(FfmBoundaryRun.run(dir, threads));
             spec.commandLine().getOut().println("wrote " + dir.resolve("ffm-jmh.json") + " and " + dir.resolve("ffm.md"));
             return 0;

@@ -14,9 +14,6 @@ import dev.panllama.engine.models.ModelResolver;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -132,8 +129,7 @@ final class BenchServeCommand implements Callable<Integer> {
         LoadSpec load = new LoadSpec(requests, concurrency, rate(), maxTokens,
                 warmups >= 0 ? warmups : 2 * Math.max(1, concurrency), seed, name);
         PromptSet prompts = prompts(modelFile, load);
-        Path dir = outputDir != null ? outputDir : RepoLayout.locate().resultsDir().resolve(
-                DateTimeFormatter.ofPattern("yyyy-MM-dd-HHmm").withZone(ZoneOffset.UTC).format(Instant.now()) + "-serve");
+        Path dir = outputDir != null ? outputDir : RepoLayout.locate().datedResultsDir("serve");
         String commandLine = "panllama " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         if (!sideBySide) {
             LoadReport report = new ServingLoadGenerator(url, load, prompts).run(label);

@@ -9,7 +9,6 @@ import dev.panllama.benchmarks.SideBySide;
 import dev.panllama.benchmarks.SideBySideReport;
 import dev.panllama.benchmarks.Workload;
 import dev.panllama.benchmarks.ffm.FfmBoundaryRun;
-import dev.panllama.engine.models.ModelResolver;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -99,7 +98,7 @@ final class BenchCommand {
         Boolean deviceSampling;
 
         Path resolve() {
-            return BenchModels.names().contains(model) ? BenchModels.resolve(model, RepoLayout.locate()) : ModelResolver.resolve(model);
+            return BenchModels.resolveNameOrPath(model);
         }
 
         int effectiveThreads() {

@@ -89,12 +89,7 @@ public final class PrefixCacheBench {
         ratios.put("ttft_p50_cache_on_vs_off", results.get(0).ttftP50Ms() / results.get(1).ttftP50Ms());
         ratios.put("ttft_p50_cache_on_vs_llama_server", results.get(0).ttftP50Ms() / results.get(2).ttftP50Ms());
         ratios.put("ttft_p99_cache_on_vs_llama_server", results.get(0).ttftP99Ms() / results.get(2).ttftP99Ms());
-        RepoLayout repo = RepoLayout.locate();
-        Map<String, String> host = new LinkedHashMap<>();
-        host.put("host", HostInfo.host());
-        host.put("panllama", HostInfo.commit(repo));
-        host.put("llama.cpp", HostInfo.llamaCpp(repo));
-        return new Report(LocalDate.now().toString(), config, host, results, ratios);
+        return new Report(LocalDate.now().toString(), config, HostInfo.summary(RepoLayout.locate()), results, ratios);
     }
 
     private static AsyncLLM engine(Config config, boolean caching) {

@@ -65,12 +65,13 @@ public final class PrefixCacheBench {
             ttft.put(target, new ArrayList<>());
             wall.put(target, 0.0);
         }
+        int vocab = vocabularySize(config.model());
         // engines and server live for the whole run; each burst brings a prefix none of them has seen
         try (AsyncLLM cacheOn = engine(config, true); AsyncLLM cacheOff = engine(config, false);
              LlamaServerProcess server = LlamaServerProcess.start(llamaServer, config.model(), config.slots(),
                      config.kvTokens(), config.threads())) {
             for (int rep = 0; rep < config.repetitions(); rep++) {
-                List<int[]> prompts = prompts(config, rep);
+                List<int[]> prompts = prompts(config, vocab, rep);
                 for (AsyncLLM llm : List.of(cacheOn, cacheOff)) {
                     String target = llm == cacheOn ? "panllama, cache on" : "panllama, cache off";
                     long start = System.nanoTime();
@@ -97,12 +98,14 @@ public final class PrefixCacheBench {
                 .kvCacheTokens(config.kvTokens()).threads(config.threads()).enablePrefixCaching(caching).build());
     }
 
-    /** Random non-special tokens: the same prefix for all, a different suffix each; burst {@code rep} seeds them. */
-    static List<int[]> prompts(Config config, int rep) throws IOException {
-        int vocab;
-        try (Model model = Model.load(config.model(), ModelParams.defaults().withVocabOnly(true))) {
-            vocab = model.vocab().tokenCount();
+    private static int vocabularySize(Path model) {
+        try (Model loaded = Model.load(model, ModelParams.defaults().withVocabOnly(true))) {
+            return loaded.vocab().tokenCount();
         }
+    }
+
+    /** Random non-special tokens: the same prefix for all, a different suffix each; burst {@code rep} seeds them. */
+    private static List<int[]> prompts(Config config, int vocab, int rep) {
         Random random = new Random(42 + rep);
         int[] prefix = random.ints(config.prefixTokens(), 3, vocab).toArray();
         List<int[]> prompts = new ArrayList<>();

@@ -30,6 +30,11 @@ public final class BenchModels {
         return List.of(STORIES_260K, LLAMA_3_2_1B_Q4_0, LLAMA_3_1_8B_Q4_K_M);
     }
 
+    /** A name of {@link #names()} as {@link #resolve} finds it, else a GGUF path or name as {@link ModelResolver} finds it. */
+    public static Path resolveNameOrPath(String model) {
+        return names().contains(model) ? resolve(model, RepoLayout.locate()) : ModelResolver.resolve(model);
+    }
+
     /** The model's file, seeding or synthesizing it into the cache first when needed. */
     public static Path resolve(String name, RepoLayout repo) {
         return switch (name) {

@@ -1,7 +1,5 @@
 package dev.panllama.benchmarks;
 
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 
 /**
@@ -39,9 +37,6 @@ public record Comparison(String model, String metric, int streams, String refere
         if (values.isEmpty()) {
             throw new IllegalArgumentException("no values to take the median of");
         }
-        List<Double> sorted = new ArrayList<>(values);
-        Collections.sort(sorted);
-        int mid = sorted.size() / 2;
-        return sorted.size() % 2 == 1 ? sorted.get(mid) : (sorted.get(mid - 1) + sorted.get(mid)) / 2;
+        return Stats.median(values.stream().mapToDouble(Double::doubleValue).toArray());
     }
 }

@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** What a report says about where it ran: the checkout's commit, the pinned llama.cpp, the CPU. */
 final class HostInfo {
@@ -25,6 +27,15 @@ final class HostInfo {
         } catch (IOException e) {
             return "unknown (" + e.getMessage() + ")";
         }
+    }
+
+    /** Host, panllama commit and llama.cpp version, in that order, as the serving and prefix reports print them. */
+    static Map<String, String> summary(RepoLayout repo) {
+        Map<String, String> summary = new LinkedHashMap<>();
+        summary.put("host", host());
+        summary.put("panllama", commit(repo));
+        summary.put("llama.cpp", llamaCpp(repo));
+        return summary;
     }
 
     static String host() {

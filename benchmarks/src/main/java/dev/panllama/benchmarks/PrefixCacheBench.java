@@ -65,12 +65,13 @@ public final class PrefixCacheBench {
             ttft.put(target, new ArrayList<>());
             wall.put(target, 0.0);
         }
+        int vocab = vocabularySize(config.model());
         // engines and server live for the whole run; each burst brings a prefix none of them has seen
         try (AsyncLLM cacheOn = engine(config, true); AsyncLLM cacheOff = engine(config, false);
              LlamaServerProcess server = LlamaServerProcess.start(llamaServer, config.model(), config.slots(),
                      config.kvTokens(), config.threads())) {
             for (int rep = 0; rep < config.repetitions(); rep++) {
-                List<int[]> prompts = prompts(config, rep);
+                List<int[]> prompts = prompts(config, vocab, rep);
                 for (AsyncLLM llm : List.of(cacheOn, cacheOff)) {
                     String target = llm == cacheOn ? "panllama, cache on" : "panllama, cache off";
                     long start = System.nanoTime();
@@ -89,12 +90,7 @@ public final class PrefixCacheBench {
         ratios.put("ttft_p50_cache_on_vs_off", results.get(0).ttftP50Ms() / results.get(1).ttftP50Ms());
         ratios.put("ttft_p50_cache_on_vs_llama_server", results.get(0).ttftP50Ms() / results.get(2).ttftP50Ms());
         ratios.put("ttft_p99_cache_on_vs_llama_server", results.get(0).ttftP99Ms() / results.get(2).ttftP99Ms());
-        RepoLayout repo = RepoLayout.locate();
-        Map<String, String> host = new LinkedHashMap<>();
-        host.put("host", HostInfo.host());
-        host.put("panllama", HostInfo.commit(repo));
-        host.put("llama.cpp", HostInfo.llamaCpp(repo));
-        return new Report(LocalDate.now().toString(), config, host, results, ratios);
+        return new Report(LocalDate.now().toString(), config, HostInfo.summary(RepoLayout.locate()), results, ratios);
     }
 
     private static AsyncLLM engine(Config config, boolean caching) {
@@ -102,12 +98,14 @@ public final class PrefixCacheBench {
                 .kvCacheTokens(config.kvTokens()).threads(config.threads()).enablePrefixCaching(caching).build());
     }
 
-    /** Random non-special tokens: the same prefix for all, a different suffix each; burst {@code rep} seeds them. */
-    static List<int[]> prompts(Config config, int rep) throws IOException {
-        int vocab;
-        try (Model model = Model.load(config.model(), ModelParams.defaults().withVocabOnly(true))) {
-            vocab = model.vocab().tokenCount();
+    private static int vocabularySize(Path model) {
+        try (Model loaded = Model.load(model, ModelParams.defaults().withVocabOnly(true))) {
+            return loaded.vocab().tokenCount();
         }
+    }
+
+    /** Random non-special tokens: the same prefix for all, a different suffix each; burst {@code rep} seeds them. */
+    private static List<int[]> prompts(Config config, int vocab, int rep) {
         Random random = new Random(42 + rep);
         int[] prefix = random.ints(config.prefixTokens(), 3, vocab).toArray();
         List<int[]> prompts = new ArrayList<>();
@@ -151,13 +149,8 @@ public final class PrefixCacheBench {
         }
     }
 
-    static double percentile(List<Double> samples, double p) {
-        double[] sorted = samples.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        if (sorted.length == 0) {
-            return Double.NaN;
-        }
-        int index = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
-        return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
+    private static double percentile(List<Double> samples, double p) {
+        return Stats.percentile(samples.stream().mapToDouble(Double::doubleValue).toArray(), p);
     }
 
     /** Writes {@code prefix.json}, {@code prefix.md} and its chart into {@code dir}. */

@@ -3,6 +3,9 @@ package dev.panllama.benchmarks;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -13,6 +16,7 @@ import java.util.Optional;
  */
 public final class RepoLayout {
     static final String BUILD_SCRIPT = "native-build/build-natives.sh";
+    private static final DateTimeFormatter RUN_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd-HHmm").withZone(ZoneOffset.UTC);
 
     private final Path root;
 
@@ -34,6 +38,11 @@ public final class RepoLayout {
 
     public Path resultsDir() {
         return root.resolve("benchmarks/results");
+    }
+
+    /** {@code benchmarks/results/<yyyy-MM-dd-HHmm>-<name>}, the time in UTC: a report directory of its own per run. */
+    public Path datedResultsDir(String name) {
+        return resultsDir().resolve(RUN_TIME.format(Instant.now()) + "-" + name);
     }
 
     /** The checkout above the working directory, else the one the harness's own classes were loaded from. */

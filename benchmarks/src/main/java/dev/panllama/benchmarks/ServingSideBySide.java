@@ -13,9 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.IntFunction;
 
@@ -71,13 +69,8 @@ public final class ServingSideBySide {
                         last.outputThroughput(), last.ttft().p50Ms()));
             }
         }
-        RepoLayout repo = RepoLayout.locate();
-        Map<String, String> host = new LinkedHashMap<>();
-        host.put("host", HostInfo.host());
-        host.put("panllama", HostInfo.commit(repo));
-        host.put("llama.cpp", HostInfo.llamaCpp(repo));
-        ServingComparison comparison = ServingComparison.of(LocalDate.now().toString(), commandLine, host, setup,
-                candidate.label(), baseline.label(), runs);
+        ServingComparison comparison = ServingComparison.of(LocalDate.now().toString(), commandLine,
+                HostInfo.summary(RepoLayout.locate()), setup, candidate.label(), baseline.label(), runs);
         comparison.write(dir);
         return comparison;
     }

@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -36,12 +35,6 @@ public final class SideBySide {
         this.preset = preset;
         this.repo = repo;
         this.progress = progress;
-    }
-
-    /** {@code benchmarks/results/<date>-<preset>} of the checkout. */
-    public static Path defaultOutputDir(RepoLayout repo, BenchPreset preset) {
-        String date = DateTimeFormatter.ofPattern("yyyy-MM-dd-HHmm").withZone(ZoneOffset.UTC).format(Instant.now());
-        return repo.resultsDir().resolve(date + "-" + preset.name());
     }
 
     /** The ratio llama.cpp's own rate must be matched to, or null: targets are the project's published goals. */

@@ -7,7 +7,6 @@ import dev.panllama.engine.EngineArgs;
 import dev.panllama.engine.Prompt;
 import dev.panllama.engine.SamplingParams;
 import dev.panllama.engine.models.ModelPreset;
-import dev.panllama.engine.models.ModelSynthesizer;
 import dev.panllama.engine.models.QuantType;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -43,7 +42,8 @@ public final class SleepWakeBenchmark {
     private record Timed(double readyMs, double firstTokenMs) {}
 
     public static void main(String[] argv) throws Exception {
-        Path model = argv.length > 0 ? Path.of(argv[0]) : defaultModel();
+        Path model = argv.length > 0 ? Path.of(argv[0])
+                : BenchModels.synthetic(ModelPreset.LLAMA_3_2_1B, QuantType.Q4_0);
         Path out = argv.length > 1 ? Path.of(argv[1]) : Path.of("target", "benchmarks");
         int iterations = argv.length > 2 ? Integer.parseInt(argv[2]) : 3;
         EngineArgs sleeping = args(model, true);
@@ -93,12 +93,6 @@ public final class SleepWakeBenchmark {
                 .threads(THREADS).enableSleepMode(sleepMode).build();
     }
 
-    private static Path defaultModel() {
-        Path dir = Path.of(System.getProperty("user.home"), ".cache", "panllama", "models", "synthetic");
-        Path file = dir.resolve("llama-3.2-1b-Q4_0-seed0.gguf");
-        return Files.isRegularFile(file) ? file : ModelSynthesizer.synthesize(ModelPreset.LLAMA_3_2_1B, file, QuantType.Q4_0, 0);
-    }
-
     private static long rss() throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
             if (line.startsWith("VmRSS:")) {
@@ -109,8 +103,7 @@ public final class SleepWakeBenchmark {
     }
 
     private static double median(List<Sample> samples, java.util.function.ToDoubleFunction<Sample> f) {
-        double[] v = samples.stream().mapToDouble(f).sorted().toArray();
-        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+        return Stats.median(samples.stream().mapToDouble(f).toArray());
     }
 
     private static void write(Path out, Path model, List<Sample> samples) throws IOException {

@@ -57,13 +57,6 @@ public record StepAnatomy(String model, int streams, int steps, double periodMic
     }
 
     private static double medianMicros(long[] nanos) {
-        if (nanos.length == 0) {
-            return Double.NaN;
-        }
-        long[] sorted = nanos.clone();
-        Arrays.sort(sorted);
-        int mid = sorted.length / 2;
-        double median = sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2.0;
-        return median / 1e3;
+        return Stats.median(Arrays.stream(nanos).asDoubleStream().toArray()) / 1e3;
     }
 }

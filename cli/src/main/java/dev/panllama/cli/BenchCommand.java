@@ -9,7 +9,6 @@ import dev.panllama.benchmarks.SideBySide;
 import dev.panllama.benchmarks.SideBySideReport;
 import dev.panllama.benchmarks.Workload;
 import dev.panllama.benchmarks.ffm.FfmBoundaryRun;
-import dev.panllama.engine.models.ModelResolver;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -67,7 +66,7 @@ final class BenchCommand {
                 chosen = chosen.withRepetitions(repetitions);
             }
             RepoLayout repo = RepoLayout.locate();
-            Path dir = outputDir != null ? outputDir : SideBySide.defaultOutputDir(repo, chosen);
+            Path dir = outputDir != null ? outputDir : repo.datedResultsDir(chosen.name());
             var err = spec.commandLine().getErr();
             SideBySideReport report = new SideBySide(chosen, repo, line -> err.println("bench: " + line))
                     .run(dir, "panllama " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
@@ -99,7 +98,7 @@ final class BenchCommand {
         Boolean deviceSampling;
 
         Path resolve() {
-            return BenchModels.names().contains(model) ? BenchModels.resolve(model, RepoLayout.locate()) : ModelResolver.resolve(model);
+            return BenchModels.resolveNameOrPath(model);
         }
 
         int effectiveThreads() {
@@ -195,9 +194,7 @@ final class BenchCommand {
 
         @Override
         public Integer call() throws Exception {
-            Path dir = outputDir != null ? outputDir : RepoLayout.locate().resultsDir().resolve(
-                    java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd-HHmm").withZone(java.time.ZoneOffset.UTC)
-                            .format(java.time.Instant.now()) + "-ffm");
+            Path dir = outputDir != null ? outputDir : RepoLayout.locate().datedResultsDir("ffm");
             spec.commandLine().getOut().println(FfmBoundaryRun.run(dir, threads));
             spec.commandLine().getOut().println("wrote " + dir.resolve("ffm-jmh.json") + " and " + dir.resolve("ffm.md"));
             return 0;

@@ -5,9 +5,6 @@ import dev.panllama.benchmarks.embedding.EmbeddingBenchmark;
 import dev.panllama.engine.models.QuantType;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -57,8 +54,7 @@ final class BenchEmbedCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         requireReferenceModels();
-        Path dir = outputDir != null ? outputDir : RepoLayout.locate().resultsDir().resolve(
-                DateTimeFormatter.ofPattern("yyyy-MM-dd-HHmm").withZone(ZoneOffset.UTC).format(Instant.now()) + "-embedding");
+        Path dir = outputDir != null ? outputDir : RepoLayout.locate().datedResultsDir("embedding");
         var settings = new EmbeddingBenchmark.Settings(models.stream().map(EmbeddingBenchmark::model).toList(),
                 threads > 0 ? threads : Runtime.getRuntime().availableProcessors(), sentences, repetitions, batches,
                 maxBatchedTokens, QuantType.byName(type), dir);

@@ -53,7 +53,7 @@ final class BenchPrefixCommand implements Callable<Integer> {
         int threads = choice.threads > 0 ? choice.threads : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
         var config = new PrefixCacheBench.Config(choice.resolve(), requests, prefixTokens, suffixTokens, maxTokens, slots,
                 kvTokens, threads, choice.repetitions);
-        Path dir = outputDir != null ? outputDir : repo.root().resolve("benchmarks/results/" + LocalDate.now() + "-prefix");
+        Path dir = outputDir != null ? outputDir : repo.resultsDir().resolve(LocalDate.now() + "-prefix");
         PrefixCacheBench.Report report = PrefixCacheBench.run(config, server);
         PrefixCacheBench.write(report, dir);
         spec.commandLine().getOut().println(java.nio.file.Files.readString(dir.resolve("prefix.md")));

@@ -10,13 +10,9 @@ import dev.panllama.benchmarks.load.PromptSet;
 import dev.panllama.benchmarks.load.ServerSetup;
 import dev.panllama.benchmarks.load.ServingComparison;
 import dev.panllama.benchmarks.load.ServingLoadGenerator;
-import dev.panllama.engine.models.ModelResolver;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -125,15 +121,15 @@ final class BenchServeCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Path modelFile = model != null ? resolve(model) : sideBySide ? resolve(BenchModels.STORIES_260K) : null;
+        Path modelFile = model != null ? BenchModels.resolveNameOrPath(model)
+                : sideBySide ? BenchModels.resolveNameOrPath(BenchModels.STORIES_260K) : null;
         String name = servedModelName != null ? servedModelName
-                : modelFile != null ? modelFile.getFileName().toString().replaceFirst("\\.gguf$", "") : null;
+                : modelFile != null ? ServerSetup.servedModelName(modelFile) : null;
         int concurrency = maxConcurrency != null ? maxConcurrency : sideBySide ? slots : 4;
         LoadSpec load = new LoadSpec(requests, concurrency, rate(), maxTokens,
                 warmups >= 0 ? warmups : 2 * Math.max(1, concurrency), seed, name);
         PromptSet prompts = prompts(modelFile, load);
-        Path dir = outputDir != null ? outputDir : RepoLayout.locate().resultsDir().resolve(
-                DateTimeFormatter.ofPattern("yyyy-MM-dd-HHmm").withZone(ZoneOffset.UTC).format(Instant.now()) + "-serve");
+        Path dir = outputDir != null ? outputDir : RepoLayout.locate().datedResultsDir("serve");
         String commandLine = "panllama " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         if (!sideBySide) {
             LoadReport report = new ServingLoadGenerator(url, load, prompts).run(label);
@@ -178,10 +174,6 @@ final class BenchServeCommand implements Callable<Integer> {
                     + " from its vocabulary");
         }
         return PromptSet.randomTokens(modelFile, promptTokens, load.warmups() + load.requests(), load.seed());
-    }
-
-    private static Path resolve(String model) {
-        return BenchModels.names().contains(model) ? BenchModels.resolve(model, RepoLayout.locate()) : ModelResolver.resolve(model);
     }
 
     /**

@@ -100,7 +100,7 @@ public class FfmBoundaryBenchmark {
         return vocab.tokenToPiece(token, false);
     }
 
-    /** Filling a 16-sequence decode batch: Java writes into the native {@code llama_batch} arrays. */
+    /** Filling a decode batch with 16 tokens (as 16 streams' decode step has): Java writes into the native {@code llama_batch} arrays. */
     @Benchmark
     public int buildBatch16() {
         batch.clear();

@@ -59,10 +59,6 @@ public final class ServerProcess implements AutoCloseable {
         return base;
     }
 
-    public long pid() {
-        return process.pid();
-    }
-
     private void awaitHealthy(Duration timeout, Path log) throws IOException, InterruptedException {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         long deadline = System.nanoTime() + timeout.toNanos();

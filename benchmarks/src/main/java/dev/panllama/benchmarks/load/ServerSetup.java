@@ -26,6 +26,11 @@ public record ServerSetup(Path model, int slots, int contextPerSlot, int threads
 
     /** The name both servers answer to: the model file's name without {@code .gguf}. */
     public String servedModelName() {
+        return servedModelName(model);
+    }
+
+    /** A server's default name for {@code model}: the file's name without {@code .gguf}. */
+    public static String servedModelName(Path model) {
         return model.getFileName().toString().replaceFirst("\\.gguf$", "");
     }
 

@@ -2,6 +2,7 @@ package dev.panllama.benchmarks.load;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.panllama.benchmarks.Stats;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,7 +35,7 @@ public record ServingComparison(String date, String commandLine, Map<String, Str
             }
             Map<String, Double> figures = new LinkedHashMap<>();
             for (LoadReport.Metric metric : LoadReport.METRICS) {
-                figures.put(metric.name(), median(own.stream().mapToDouble(metric.value()).toArray()));
+                figures.put(metric.name(), Stats.median(own.stream().mapToDouble(metric.value()).toArray()));
             }
             medians.put(label, figures);
         }
@@ -45,13 +46,6 @@ public record ServingComparison(String date, String commandLine, Map<String, Str
         LoadReport first = runs.getFirst();
         return new ServingComparison(date, commandLine, host, setup, first.spec(), first.prompts(), candidate, baseline,
                 List.copyOf(runs), medians, ratios);
-    }
-
-    static double median(double[] values) {
-        double[] sorted = values.clone();
-        java.util.Arrays.sort(sorted);
-        int n = sorted.length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
     /** Writes {@code report.json} and {@code report.md} into {@code dir}. */

@@ -15,6 +15,8 @@ import dev.panllama.engine.LoraRequest;
 import dev.panllama.engine.Prompt;
 import dev.panllama.engine.SamplingParams;
 import dev.panllama.lora.InvalidLoraAdapterException.Reason;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -98,6 +100,50 @@ class LoraValidationTest {
         LoraSynthesizer.adapterHeader("llama", 8f, "deep").addTensor("blk.9.attn_q.weight.lora_a", new long[] {64, 2}, new float[128])
                 .addTensor("blk.9.attn_q.weight.lora_b", new long[] {2, 64}, new float[128]).write(extraLayer);
         assertEquals(Reason.SHAPE_MISMATCH, rejected(extraLayer).reason());
+    }
+
+    /** llama.cpp reads the alpha with gguf_get_val_f32, which asserts a float32: a float64 would abort the process. */
+    @Test
+    void alphaMustBeAFloat32() throws Exception {
+        Path file = allowed.resolve("alpha64.gguf");
+        LoraSynthesizer.adapterHeader("llama", 8f, "alpha").write(file);
+        byte[] bytes = Files.readAllBytes(file);
+        byte[] key = "adapter.lora.alpha".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        int value = indexOf(bytes, key) + key.length; // the value's type tag, then its 4 bytes
+        ByteBuffer float64 = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN).putInt(12).putDouble(8.0);
+        byte[] patched = new byte[bytes.length + 4];
+        System.arraycopy(bytes, 0, patched, 0, value);
+        System.arraycopy(float64.array(), 0, patched, value, 12);
+        System.arraycopy(bytes, value + 8, patched, value + 12, bytes.length - value - 8);
+        Files.write(file, patched);
+        InvalidLoraAdapterException e = rejected(file);
+        assertEquals(Reason.NOT_LORA, e.reason());
+        assertTrue(e.getMessage().contains("float32"), e.getMessage());
+    }
+
+    /** ggml's CPU backend has no matrix kernel for integer types: such a factor would crash the first decode. */
+    @Test
+    void integerFactorsAreRefused() throws Exception {
+        Path file = allowed.resolve("int-factor.gguf");
+        LoraSynthesizer.adapterHeader("llama", 8f, "ints").addTensor("blk.0.attn_q.weight.lora_a", new long[] {64, 2}, new float[128])
+                .addTensor("blk.0.attn_q.weight.lora_b", new long[] {2, 64}, new float[128]).write(file);
+        byte[] bytes = Files.readAllBytes(file);
+        byte[] name = "blk.0.attn_q.weight.lora_b".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        int type = indexOf(bytes, name) + name.length + 4 + 2 * 8; // after the dimension count and two dimensions
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putInt(type, 26); // GGML_TYPE_I32: same size as F32
+        Files.write(file, bytes);
+        InvalidLoraAdapterException e = rejected(file);
+        assertEquals(Reason.NOT_LORA, e.reason());
+        assertTrue(e.getMessage().contains("lora_b") && e.getMessage().contains("i32"), e.getMessage());
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            if (java.util.Arrays.equals(haystack, i, i + needle.length, needle, 0, needle.length)) {
+                return i;
+            }
+        }
+        throw new AssertionError("not found: " + new String(needle, java.nio.charset.StandardCharsets.UTF_8));
     }
 
     @Test

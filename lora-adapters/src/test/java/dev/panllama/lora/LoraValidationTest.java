@@ -14,6 +14,11 @@ import dev.panllama.engine.LoraNotEnabledException;
 import dev.panllama.engine.LoraRequest;
 import dev.panllama.engine.Prompt;
 import dev.panllama.engine.SamplingParams;
+import dev.panllama.engine.gguf.GgufFile;
+import dev.panllama.engine.models.Architecture;
+import dev.panllama.engine.models.ModelPreset;
+import dev.panllama.engine.models.ModelSynthesizer;
+import dev.panllama.engine.models.QuantType;
 import dev.panllama.lora.InvalidLoraAdapterException.Reason;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -100,6 +105,39 @@ class LoraValidationTest {
         LoraSynthesizer.adapterHeader("llama", 8f, "deep").addTensor("blk.9.attn_q.weight.lora_a", new long[] {64, 2}, new float[128])
                 .addTensor("blk.9.attn_q.weight.lora_b", new long[] {2, 64}, new float[128]).write(extraLayer);
         assertEquals(Reason.SHAPE_MISMATCH, rejected(extraLayer).reason());
+    }
+
+    /**
+     * llama.cpp checks no rank on token_embd, and with tied embeddings it applies a token_embd adapter to the
+     * output matmul as well: either would trip ggml_mul_mat's assert in the first graph.
+     */
+    @Test
+    void embeddingAdaptersThatLlamaCppCannotApplyAreRefused() throws Exception {
+        Path fitting = allowed.resolve("embd.gguf");
+        LoraSynthesizer.adapterHeader("llama", 8f, "embd").addTensor("token_embd.weight.lora_a", new long[] {2, 32_000}, new float[64_000])
+                .addTensor("token_embd.weight.lora_b", new long[] {2, 64}, new float[128]).write(fitting);
+        InvalidLoraAdapterException tied = rejected(fitting);
+        assertEquals(Reason.SHAPE_MISMATCH, tied.reason());
+        assertTrue(tied.getMessage().contains("tied"), tied.getMessage());
+
+        Path untiedModel = ModelSynthesizer.synthesize(ModelPreset.builder("tiny-untied", Architecture.LLAMA)
+                .vocab("llama-spm", 32_000).embeddingLength(64).blockCount(1).heads(4, 2).feedForwardLength(128)
+                .contextLength(128).build(), outside.resolve("untied.gguf"), QuantType.F32, 7);
+        GgufFile untied = GgufFile.read(untiedModel);
+        LoraCompatibility.check(LoraFile.read(fitting), untied);
+        Path mismatched = allowed.resolve("embd-rank.gguf");
+        LoraSynthesizer.adapterHeader("llama", 8f, "embd").addTensor("token_embd.weight.lora_a", new long[] {2, 32_000}, new float[64_000])
+                .addTensor("token_embd.weight.lora_b", new long[] {3, 64}, new float[192]).write(mismatched);
+        InvalidLoraAdapterException rank = assertThrows(InvalidLoraAdapterException.class,
+                () -> LoraCompatibility.check(LoraFile.read(mismatched), untied));
+        assertEquals(Reason.SHAPE_MISMATCH, rank.reason());
+        assertTrue(rank.getMessage().contains("token_embd.weight"), rank.getMessage());
+        try (AsyncLLM engine = AsyncLLM.fromEngineArgs(EngineArgs.builder().model(untiedModel).maxModelLen(64).maxNumSeqs(1)
+                .threads(2).enableLora(true).build())) {
+            var out = engine.generate(Prompt.text("Hi"), SamplingParams.builder().maxTokens(2).ignoreEos(true).build(), "embd",
+                    GenerateOptions.defaults().withLoraRequest(new LoraRequest("embd", 6, fitting))).finalOutput();
+            assertEquals(2, out.outputs().getFirst().tokenIds().size(), "an untied model runs the same adapter");
+        }
     }
 
     /** llama.cpp reads the alpha with gguf_get_val_f32, which asserts a float32: a float64 would abort the process. */

@@ -45,7 +45,8 @@ public record LoraFile(Path path, String architecture, double alpha, Map<String,
             file = GgufFile.read(path);
         } catch (InvalidModelFileException e) {
             Reason reason = e.reason() == InvalidModelFileException.Reason.MISSING ? Reason.MISSING : Reason.NOT_GGUF;
-            throw new InvalidLoraAdapterException(path, reason, e.getMessage().substring(e.getMessage().indexOf(": ") + 2));
+            // the message is "<path>: <detail>"; the path itself may hold ": "
+            throw new InvalidLoraAdapterException(path, reason, e.getMessage().substring(e.path().toString().length() + 2));
         }
         String type = file.string("general.type");
         if (!"adapter".equals(type)) {

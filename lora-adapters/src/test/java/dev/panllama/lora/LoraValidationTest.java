@@ -75,6 +75,10 @@ class LoraValidationTest {
     void notGguf() throws Exception {
         Path text = Files.writeString(allowed.resolve("notes.gguf"), "not a gguf file at all");
         assertEquals(Reason.NOT_GGUF, rejected(text).reason());
+        Path colon = Files.writeString(allowed.resolve("a: b.gguf"), "not a gguf file at all");
+        String message = rejected(colon).getMessage();
+        assertEquals(1, message.split("b\\.gguf", -1).length - 1, "the path is named once: " + message);
+        assertTrue(message.endsWith(": not a GGUF file (bad magic; expected 'GGUF')"), message);
     }
 
     @Test

@@ -31,13 +31,24 @@ public final class LoraCompatibility {
                 throw new InvalidLoraAdapterException(adapter.path(), Reason.SHAPE_MISMATCH, "adapts '" + name
                         + "', which the model does not have (an adapter for another model?)");
             }
+            if (name.endsWith("token_embd.weight") && !weights.containsKey("output.weight")) {
+                // With tied embeddings llama.cpp's output projection is token_embd too, and it finds adapters by
+                // name: the embedding-shaped factors would meet the output matmul and trip ggml's GGML_ASSERT.
+                throw new InvalidLoraAdapterException(adapter.path(), Reason.SHAPE_MISMATCH, "adapts 'token_embd.weight',"
+                        + " which the model " + model.path().getFileName() + " also uses as its output projection (tied"
+                        + " embeddings); llama.cpp cannot apply an embedding adapter there");
+            }
             long[] ws = w.shape();
             long[] a = pair.a().shape();
             long[] b = pair.b().shape();
-            boolean fits = name.endsWith("token_embd.weight")
+            // The factors are matrices, so the weight must be one too: a 3-D expert weight goes through
+            // ggml_mul_mat_id, which would index experts the 2-D factors do not have.
+            // The rank must agree on both factors: llama.cpp checks that only for non-embedding weights, and a
+            // mismatch on token_embd trips ggml_mul_mat's GGML_ASSERT when the first graph is built.
+            boolean fits = ws.length == 2 && (name.endsWith("token_embd.weight")
                     // llama.cpp looks embeddings up through B, so there A and B trade places (llm_build_inp_embd)
-                    ? ws.length >= 2 && ws[0] == b[1] && ws[1] == a[1]
-                    : ws.length >= 2 && ws[0] == a[0] && ws[1] == b[1] && a[1] == b[0];
+                    ? ws[0] == b[1] && ws[1] == a[1] && a[0] == b[0]
+                    : ws[0] == a[0] && ws[1] == b[1] && a[1] == b[0]);
             if (!fits) {
                 throw new InvalidLoraAdapterException(adapter.path(), Reason.SHAPE_MISMATCH, "'" + name + "' has shape "
                         + Arrays.toString(ws) + " in the model but the adapter's A is " + Arrays.toString(a) + " and B is "

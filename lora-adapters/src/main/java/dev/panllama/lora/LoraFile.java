@@ -5,6 +5,7 @@ import dev.panllama.engine.gguf.GgufFile;
 import dev.panllama.engine.gguf.GgufFile.TensorInfo;
 import dev.panllama.lora.InvalidLoraAdapterException.Reason;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -44,7 +45,8 @@ public record LoraFile(Path path, String architecture, double alpha, Map<String,
             file = GgufFile.read(path);
         } catch (InvalidModelFileException e) {
             Reason reason = e.reason() == InvalidModelFileException.Reason.MISSING ? Reason.MISSING : Reason.NOT_GGUF;
-            throw new InvalidLoraAdapterException(path, reason, e.getMessage().substring(e.getMessage().indexOf(": ") + 2));
+            // the message is "<path>: <detail>"; the path itself may hold ": "
+            throw new InvalidLoraAdapterException(path, reason, e.getMessage().substring(e.path().toString().length() + 2));
         }
         String type = file.string("general.type");
         if (!"adapter".equals(type)) {
@@ -59,10 +61,12 @@ public record LoraFile(Path path, String architecture, double alpha, Map<String,
             throw new InvalidLoraAdapterException(path, Reason.NOT_LORA, "general.architecture is missing");
         }
         Object alpha = file.metadata().get("adapter.lora.alpha");
-        if (alpha != null && !(alpha instanceof Double)) {
-            throw new InvalidLoraAdapterException(path, Reason.NOT_LORA, "adapter.lora.alpha must be a float32, got " + alpha);
+        // llama.cpp reads it with gguf_get_val_f32, which asserts the stored type is float32 (a float64 aborts)
+        if (alpha != null && !(alpha instanceof Float)) {
+            throw new InvalidLoraAdapterException(path, Reason.NOT_LORA, "adapter.lora.alpha must be a float32, got "
+                    + alpha + " (" + alpha.getClass().getSimpleName() + ")");
         }
-        return new LoraFile(path, file.architecture(), alpha == null ? 0 : (Double) alpha, pairs(path, file),
+        return new LoraFile(path, file.architecture(), alpha == null ? 0 : (Float) alpha, pairs(path, file),
                 file.string("general.name"));
     }
 
@@ -93,6 +97,12 @@ public record LoraFile(Path path, String architecture, double alpha, Map<String,
             }
             if (ta.shape().length != 2 || tb.shape().length != 2) {
                 throw new InvalidLoraAdapterException(path, Reason.NOT_LORA, "the factors of '" + weight + "' must be matrices");
+            }
+            for (TensorInfo factor : List.of(ta, tb)) {
+                if (!factor.multipliable()) {
+                    throw new InvalidLoraAdapterException(path, Reason.NOT_LORA, "'" + factor.name() + "' is of type "
+                            + factor.typeName() + "; LoRA factors must be F32, F16, BF16 or a quantized type");
+                }
             }
             pairs.put(weight, new Pair(ta, tb));
         }

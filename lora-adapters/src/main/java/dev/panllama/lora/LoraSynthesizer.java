@@ -82,7 +82,6 @@ public final class LoraSynthesizer {
         return LoraFile.read(output);
     }
 
-    /** The metadata llama.cpp requires of an adapter file. */
     /** Writes an adapter file whole or not at all; an I/O failure names the file. */
     static void writeAdapter(GgufWriter writer, Path output) {
         try {
@@ -92,6 +91,7 @@ public final class LoraSynthesizer {
         }
     }
 
+    /** The metadata llama.cpp requires of an adapter file. */
     static GgufWriter adapterHeader(String architecture, float alpha, String name) {
         return new GgufWriter()
                 .putString("general.architecture", architecture)

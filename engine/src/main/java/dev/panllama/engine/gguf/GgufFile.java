@@ -31,7 +31,8 @@ import java.util.Map;
  *
  * @param path          the file
  * @param version       GGUF version (2 or 3)
- * @param metadata      key → value: Long for integers, Double for floats, Boolean, String, or {@link ArrayValue}
+ * @param metadata      key → value: Long for integers, Float for float32, Double for float64, Boolean, String, or
+ *                      {@link ArrayValue} (the float width is kept: llama.cpp asserts the exact type it reads)
  * @param tensors       the tensor directory, in file order
  * @param dataOffset    where the aligned tensor data section starts
  * @param fileSize      bytes on disk
@@ -50,6 +51,15 @@ public record GgufFile(Path path, int version, Map<String, Object> metadata, Lis
     public record TensorInfo(String name, long[] shape, int ggmlType, long offset, long byteSize) {
         public String typeName() {
             return CString.read(LlamaCpp.ggml_type_name(ggmlType));
+        }
+
+        /**
+         * True for the types ggml can multiply by (F32, F16, BF16 and the quantized ones); ggml's CPU backend has no
+         * matrix kernel for the integer types or F64 and crashes when a graph asks it for one.
+         */
+        public boolean multipliable() {
+            return ggmlType == LlamaCpp.GGML_TYPE_F32() || ggmlType == LlamaCpp.GGML_TYPE_F16()
+                    || ggmlType == LlamaCpp.GGML_TYPE_BF16() || LlamaCpp.ggml_is_quantized(ggmlType);
         }
     }
 
@@ -228,7 +238,7 @@ public record GgufFile(Path path, int version, Map<String, Object> metadata, Lis
                 case INT16 -> (long) bytes(2).get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0);
                 case UINT32 -> Integer.toUnsignedLong(u32());
                 case INT32 -> (long) u32();
-                case FLOAT32 -> (double) Float.intBitsToFloat(u32());
+                case FLOAT32 -> Float.intBitsToFloat(u32());
                 case BOOL -> bytes(1).get(ValueLayout.JAVA_BYTE, 0) != 0;
                 case STRING -> string();
                 case UINT64, INT64 -> u64();

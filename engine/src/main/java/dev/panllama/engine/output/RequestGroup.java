@@ -29,7 +29,8 @@ final class RequestGroup {
     RequestGroup(String externalId, String prompt, List<Integer> promptTokenIds, RequestOutputKind kind, int n) {
         this.externalId = externalId;
         this.prompt = prompt;
-        this.promptTokenIds = promptTokenIds;
+        // copied once into the immutable form RequestOutput keeps as it is: every output of the request shares it
+        this.promptTokenIds = List.copyOf(promptTokenIds);
         this.kind = kind;
         this.collector = new RequestOutputCollector(kind);
         this.latest = new CompletionOutput[n];

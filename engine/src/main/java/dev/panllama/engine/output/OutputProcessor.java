@@ -7,7 +7,6 @@ import dev.panllama.engine.core.EngineCoreOutput;
 import dev.panllama.engine.core.StepOutputs;
 import dev.panllama.engine.core.StepStats;
 import dev.panllama.engine.nativeapi.Vocab;
-import dev.panllama.engine.RequestMetrics;
 import dev.panllama.engine.metrics.FinishedRequestStats;
 import dev.panllama.engine.metrics.SchedulerStats;
 import dev.panllama.engine.metrics.StatLogger;
@@ -188,24 +187,35 @@ public final class OutputProcessor {
         }
     }
 
-    private synchronized List<String> process(List<EngineCoreOutput> outputs) {
+    private List<String> process(List<EngineCoreOutput> outputs) {
         List<String> stoppedByString = new ArrayList<>();
         for (EngineCoreOutput out : outputs) {
-            RequestState state = states.get(out.requestId());
-            if (state == null) {
-                continue; // aborted while its step ran: the abort output was already delivered
+            if (apply(out)) {
+                stoppedByString.add(out.requestId());
             }
-            int tokensBefore = state.tokenCount();
-            Long lastTokenBefore = tokensBefore == 0 ? null : state.metrics().lastTokenAtNanos();
-            if (state.apply(out, vocab)) {
-                stoppedByString.add(state.internalId);
-            }
-            recordTokens(state, tokensBefore, lastTokenBefore);
-            if (state.finished()) {
-                finish(state);
-            } else if (state.group.kind != RequestOutputKind.FINAL_ONLY) {
-                state.group.update(state.completion(), false, state.metrics(), state.numCachedTokens());
-            }
+        }
+        return stoppedByString;
+    }
+
+    /**
+     * Applies one request's output and delivers what it shows. The lock is taken per output, not per step, so a
+     * registration or an abort waits for one request's text at most, never for a whole batch's.
+     *
+     * @return whether a stop string finished the request here
+     */
+    private synchronized boolean apply(EngineCoreOutput out) {
+        RequestState state = states.get(out.requestId());
+        if (state == null) {
+            return false; // aborted while its step ran: the abort output was already delivered
+        }
+        int tokensBefore = state.tokenCount();
+        Long lastTokenBefore = state.lastTokenAtNanos();
+        boolean stoppedByString = state.apply(out, vocab);
+        recordTokens(state, tokensBefore, lastTokenBefore);
+        if (state.finished()) {
+            finish(state);
+        } else if (state.group.kind != RequestOutputKind.FINAL_ONLY) {
+            state.group.update(state.completion(), false, state.metrics(), state.numCachedTokens());
         }
         return stoppedByString;
     }
@@ -213,9 +223,8 @@ public final class OutputProcessor {
     private void recordTokens(RequestState state, int tokensBefore, Long lastTokenBefore) {
         int added = state.tokenCount() - tokensBefore;
         if (added > 0) {
-            RequestMetrics m = state.metrics();
-            statLogger.recordTokens(added, tokensBefore == 0 ? m.firstTokenLatency() : null,
-                    lastTokenBefore == null ? null : Duration.ofNanos(m.lastTokenAtNanos() - lastTokenBefore));
+            statLogger.recordTokens(added, tokensBefore == 0 ? state.firstTokenLatency() : null,
+                    lastTokenBefore == null ? null : Duration.ofNanos(state.lastTokenAtNanos() - lastTokenBefore));
         }
     }
 

@@ -142,6 +142,15 @@ final class RequestState {
                 firstTokenLatency, tokens.size());
     }
 
+    /** When its latest token arrived ({@code System.nanoTime()}); null before the first. */
+    Long lastTokenAtNanos() {
+        return lastTokenAtNanos;
+    }
+
+    Duration firstTokenLatency() {
+        return firstTokenLatency;
+    }
+
     SamplingParams params() {
         return params;
     }

@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Consumer;
@@ -42,7 +41,6 @@ public final class OutputProcessor {
     private final Map<String, RequestState> states = new HashMap<>();
     private final Map<String, Set<String>> byExternalId = new HashMap<>();
     private final List<Consumer<StepStats>> stepListeners = new CopyOnWriteArrayList<>();
-    private final Set<RequestGroup> liveGroups = ConcurrentHashMap.newKeySet();
     private final Thread thread;
     private volatile RuntimeException deadError;
     private volatile StatLogger statLogger = new StatLogger() { };
@@ -86,7 +84,6 @@ public final class OutputProcessor {
             states.put(id, new RequestState(id, i, group, params, vocab, arrival));
             byExternalId.computeIfAbsent(externalId, k -> new LinkedHashSet<>()).add(id);
         }
-        liveGroups.add(group);
         return group.collector;
     }
 
@@ -241,9 +238,6 @@ public final class OutputProcessor {
             }
         }
         state.group.update(state.completion(), true, state.metrics(), state.numCachedTokens());
-        if (state.group.finished()) {
-            liveGroups.remove(state.group);
-        }
     }
 
     /** The engine is gone: every live request's mailbox gets the error, and later registrations fail. */
@@ -251,10 +245,10 @@ public final class OutputProcessor {
         EngineDeadException dead = cause instanceof EngineDeadException e ? e
                 : new EngineDeadException("EngineCore encountered an issue: " + cause, cause);
         deadError = dead;
-        for (RequestGroup group : liveGroups) {
-            group.collector.fail(dead);
+        // a group is live while one of its completions is: failing each live completion's group reaches them all
+        for (RequestState state : states.values()) {
+            state.group.collector.fail(dead);
         }
-        liveGroups.clear();
         states.clear();
         byExternalId.clear();
     }

@@ -502,7 +502,7 @@ public final class AsyncLLM implements AutoCloseable {
      * model and take requests at once; removed ones (the highest ranks) first finish what they run. No request
      * fails because of it. Needs an engine started with data_parallel_size > 1; the same size returns at once.
      *
-     * @throws dev.panllama.engine.dp.DrainTimeoutException when removed cores still run requests at the timeout
+     * @throws DrainTimeoutException when removed cores still run requests at the timeout
      */
     public void scaleElasticEp(int newDataParallelSize, Duration drainTimeout) {
         checkHealth();

@@ -3,7 +3,10 @@ package dev.panllama.engine;
 import java.io.Serial;
 import java.time.Duration;
 
-/** Requests were still in the engine when {@link AsyncLLM#waitForRequestsToDrain(Duration)} gave up. */
+/**
+ * Requests were still in the engine when a wait for them to end gave up: {@link AsyncLLM#waitForRequestsToDrain(Duration)},
+ * or a data-parallel scale-down (vLLM raises TimeoutError), which then removed nothing.
+ */
 public final class DrainTimeoutException extends PanllamaException {
     @Serial
     private static final long serialVersionUID = 1L;
@@ -11,11 +14,21 @@ public final class DrainTimeoutException extends PanllamaException {
     private final int remainingRequests;
 
     public DrainTimeoutException(Duration timeout, int remainingRequests) {
-        super("requests did not drain within " + timeout + ": " + remainingRequests + " still in flight");
+        this("requests did not drain within " + timeout + ": " + remainingRequests + " still in flight", remainingRequests);
+    }
+
+    /** @param what the wait that gave up, e.g. "scaling down to 1 core(s)" */
+    public DrainTimeoutException(String what, int remainingRequests, Duration timeout) {
+        this(what + ": " + remainingRequests + " request(s) still running after " + timeout.toMillis() + " ms; try a"
+                + " longer drain timeout", remainingRequests);
+    }
+
+    private DrainTimeoutException(String message, int remainingRequests) {
+        super(message);
         this.remainingRequests = remainingRequests;
     }
 
-    /** Requests whose outputs were still open when the wait ended. */
+    /** Requests still in flight when the wait ended. */
     public int remainingRequests() {
         return remainingRequests;
     }

@@ -95,20 +95,13 @@ final class Encoder {
                     throw new InvalidRequestException("prompt", t.text(), "The prompt cannot be empty");
                 }
                 boolean addSpecial = options.addSpecialTokens() == null || options.addSpecialTokens();
-                return tokenizer.encode(t.text(), addSpecial).stream().mapToInt(Integer::intValue).toArray();
+                return tokenizer.tokenize(t.text(), addSpecial);
             }
             case Prompt.Tokens t -> {
-                int[] ids = t.tokenIds().stream().mapToInt(Integer::intValue).toArray();
-                if (ids.length == 0) {
+                if (t.tokenIds().isEmpty()) {
                     throw new InvalidRequestException("prompt_token_ids", t.tokenIds(), "The prompt cannot be empty");
                 }
-                for (int id : ids) {
-                    if (id < 0 || id >= tokenizer.vocabSize()) {
-                        throw new InvalidRequestException("prompt_token_ids", id, "Token id " + id
-                                + " is out of vocabulary (size " + tokenizer.vocabSize() + ")");
-                    }
-                }
-                return ids;
+                return ParamChecks.promptTokenIds(t.tokenIds(), tokenizer.vocabSize());
             }
             case Prompt.Chat c -> throw new InvalidRequestException("prompt", null,
                     "chat prompts are for generation; encode takes text or token ids");

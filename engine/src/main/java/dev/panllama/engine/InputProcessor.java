@@ -1,7 +1,5 @@
 package dev.panllama.engine;
 
-import java.util.List;
-
 /**
  * Turns a prompt into validated token ids before anything reaches the engine thread: tokenization (text or
  * chat), truncation, vocabulary and length checks. Every failure is an {@link InvalidRequestException}
@@ -32,17 +30,11 @@ final class InputProcessor {
                 }
                 text = t.text();
                 boolean addSpecial = options.addSpecialTokens() == null || options.addSpecialTokens();
-                tokens = toArray(tokenizer.encode(text, addSpecial));
+                tokens = tokenizer.tokenize(text, addSpecial);
             }
             case Prompt.Tokens t -> {
                 text = null;
-                tokens = toArray(t.tokenIds());
-                for (int id : tokens) {
-                    if (id < 0 || id >= tokenizer.vocabSize()) {
-                        throw new InvalidRequestException("prompt_token_ids", id, "Token id " + id
-                                + " is out of vocabulary (size " + tokenizer.vocabSize() + ")");
-                    }
-                }
+                tokens = ParamChecks.promptTokenIds(t.tokenIds(), tokenizer.vocabSize());
             }
             case Prompt.Chat c -> {
                 if (c.messages().isEmpty()) {
@@ -51,7 +43,7 @@ final class InputProcessor {
                 text = tokenizer.applyChatTemplate(c.messages(), c.addGenerationPrompt());
                 // chat templates write their own BOS; adding another would double it
                 boolean addSpecial = options.addSpecialTokens() != null && options.addSpecialTokens();
-                tokens = toArray(tokenizer.encode(text, addSpecial));
+                tokens = tokenizer.tokenize(text, addSpecial);
             }
         }
         tokens = truncate(tokens, truncation(params, options));
@@ -84,9 +76,5 @@ final class InputProcessor {
                     + " exceeds max_model_len " + maxModelLen);
         }
         return tokens.length <= keep ? tokens : java.util.Arrays.copyOfRange(tokens, tokens.length - keep, tokens.length);
-    }
-
-    private static int[] toArray(List<Integer> ids) {
-        return ids.stream().mapToInt(Integer::intValue).toArray();
     }
 }

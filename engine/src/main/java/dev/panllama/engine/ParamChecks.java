@@ -59,6 +59,19 @@ final class ParamChecks {
         return bad;
     }
 
+    /**
+     * A token prompt's ids as an array, each checked against the vocabulary first: llama.cpp indexes its tables by
+     * them without a bounds check.
+     */
+    static int[] promptTokenIds(List<Integer> ids, int vocabSize) {
+        List<Integer> bad = outOfVocab(ids, vocabSize);
+        if (!bad.isEmpty()) {
+            throw new InvalidRequestException("prompt_token_ids", bad.getFirst(), "Token id " + bad.getFirst()
+                    + " is out of vocabulary (size " + vocabSize + ")");
+        }
+        return ids.stream().mapToInt(Integer::intValue).toArray();
+    }
+
     /** {@code ["a", ""]} rather than {@code [a, ]}, so empty and blank strings are visible in messages. */
     static String quoted(List<String> strings) {
         List<String> q = new ArrayList<>(strings.size());

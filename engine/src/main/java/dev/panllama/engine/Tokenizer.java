@@ -22,7 +22,12 @@ public final class Tokenizer {
 
     /** Tokenizes text, adding BOS/EOS as the model asks when {@code addSpecialTokens}, parsing special-token text. */
     public List<Integer> encode(String text, boolean addSpecialTokens) {
-        return Arrays.stream(vocab.tokenize(text, addSpecialTokens, true)).boxed().toList();
+        return Arrays.stream(tokenize(text, addSpecialTokens)).boxed().toList();
+    }
+
+    /** As {@link #encode(String, boolean)}, unboxed: what the engine's own requests are built from. */
+    int[] tokenize(String text, boolean addSpecialTokens) {
+        return vocab.tokenize(text, addSpecialTokens, true);
     }
 
     public String decode(List<Integer> tokenIds, boolean skipSpecialTokens) {

@@ -78,6 +78,10 @@ class AsyncLLMDataParallelTest {
                 GenerateOptions.defaults().withDataParallelRank(1))) {
             List<Long> load = balancer().outstandingTokens();
             assertTrue(load.get(1) > 0 && load.get(0) == 0, "pinned to rank 1: " + load);
+            DrainTimeoutException drain = assertThrows(DrainTimeoutException.class,
+                    () -> llm.scaleElasticEp(1, Duration.ZERO));
+            assertEquals(1, drain.remainingRequests(), drain.getMessage());
+            assertEquals(2, llm.dataParallelSize(), "a scale-down whose drain timed out removes no core");
             try (RequestStream balanced = llm.generate(Prompt.text("The cat"), longRun, "balanced")) {
                 load = balancer().outstandingTokens();
                 assertTrue(load.get(0) > 0 && load.get(1) > 0, "the second request goes to the idle core: " + load);

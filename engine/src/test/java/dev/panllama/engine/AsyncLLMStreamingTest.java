@@ -1,6 +1,7 @@
 package dev.panllama.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.panllama.engine.testing.TestModels;
@@ -46,11 +47,17 @@ class AsyncLLMStreamingTest {
                     int finishedCount = 0;
                     boolean lastWasFinished = false;
                     int outputs = 0;
+                    List<Integer> promptIds = null;
                     try (RequestStream stream = llm.generate(Prompt.text(prompt), params, id)) {
                         while (stream.hasNext()) {
                             RequestOutput out = stream.next();
                             outputs++;
                             assertEquals(id, out.requestId());
+                            if (promptIds == null) {
+                                promptIds = out.promptTokenIds();
+                            }
+                            // one prompt list for the whole stream, not a copy per output
+                            assertSame(promptIds, out.promptTokenIds());
                             CompletionOutput c = out.outputs().getFirst();
                             tokens = kind == RequestOutputKind.DELTA ? tokens + c.tokenIds().size() : c.tokenIds().size();
                             if (out.finished()) {

@@ -1,5 +1,6 @@
 package dev.panllama.engine.dp;
 
+import dev.panllama.engine.DrainTimeoutException;
 import dev.panllama.engine.EngineDeadException;
 import dev.panllama.engine.InvalidRequestException;
 import dev.panllama.engine.core.EngineCoreClient;
@@ -296,11 +297,6 @@ public final class DataParallelClient implements EngineCoreClient {
         for (EngineCoreReplica core : leaving) {
             core.client().shutdown(Duration.ofSeconds(10));
         }
-    }
-
-    /** Waits until every core is idle; vLLM's wait_for_requests_to_drain, over all cores. */
-    public void waitForRequestsToDrain(Duration timeout) {
-        awaitIdle(List.copyOf(cores), timeout, "waiting for requests to drain");
     }
 
     private void awaitIdle(List<EngineCoreReplica> watched, Duration timeout, String what) {

@@ -73,13 +73,14 @@ final class IncrementalDetokenizer {
         }
     }
 
-    String text() {
-        return text.toString();
+    /** Characters {@code [from, to)} of the text, copied alone (never the whole text for a delta). */
+    String text(int from, int to) {
+        return text.substring(from, to);
     }
 
     /**
-     * How much of the text may be shown while still running: a possible stop string at the end is held back
-     * so a consumer never sees text that a later token turns into a stop.
+     * How much of the text may be shown while still running (at most all of it): a possible stop string at the end
+     * is held back so a consumer never sees text that a later token turns into a stop.
      */
     int stableLength(boolean finished) {
         if (finished || longestStop == 0 || includeStop) {

@@ -7,7 +7,6 @@ import dev.panllama.engine.core.EngineCoreOutput;
 import dev.panllama.engine.core.StepOutputs;
 import dev.panllama.engine.core.StepStats;
 import dev.panllama.engine.nativeapi.Vocab;
-import dev.panllama.engine.RequestMetrics;
 import dev.panllama.engine.metrics.FinishedRequestStats;
 import dev.panllama.engine.metrics.SchedulerStats;
 import dev.panllama.engine.metrics.StatLogger;
@@ -21,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Consumer;
@@ -43,7 +41,6 @@ public final class OutputProcessor {
     private final Map<String, RequestState> states = new HashMap<>();
     private final Map<String, Set<String>> byExternalId = new HashMap<>();
     private final List<Consumer<StepStats>> stepListeners = new CopyOnWriteArrayList<>();
-    private final Set<RequestGroup> liveGroups = ConcurrentHashMap.newKeySet();
     private final Thread thread;
     private volatile RuntimeException deadError;
     private volatile StatLogger statLogger = new StatLogger() { };
@@ -87,7 +84,6 @@ public final class OutputProcessor {
             states.put(id, new RequestState(id, i, group, params, vocab, arrival));
             byExternalId.computeIfAbsent(externalId, k -> new LinkedHashSet<>()).add(id);
         }
-        liveGroups.add(group);
         return group.collector;
     }
 
@@ -188,24 +184,35 @@ public final class OutputProcessor {
         }
     }
 
-    private synchronized List<String> process(List<EngineCoreOutput> outputs) {
+    private List<String> process(List<EngineCoreOutput> outputs) {
         List<String> stoppedByString = new ArrayList<>();
         for (EngineCoreOutput out : outputs) {
-            RequestState state = states.get(out.requestId());
-            if (state == null) {
-                continue; // aborted while its step ran: the abort output was already delivered
+            if (apply(out)) {
+                stoppedByString.add(out.requestId());
             }
-            int tokensBefore = state.tokenCount();
-            Long lastTokenBefore = tokensBefore == 0 ? null : state.metrics().lastTokenAtNanos();
-            if (state.apply(out, vocab)) {
-                stoppedByString.add(state.internalId);
-            }
-            recordTokens(state, tokensBefore, lastTokenBefore);
-            if (state.finished()) {
-                finish(state);
-            } else if (state.group.kind != RequestOutputKind.FINAL_ONLY) {
-                state.group.update(state.completion(), false, state.metrics(), state.numCachedTokens());
-            }
+        }
+        return stoppedByString;
+    }
+
+    /**
+     * Applies one request's output and delivers what it shows. The lock is taken per output, not per step, so a
+     * registration or an abort waits for one request's text at most, never for a whole batch's.
+     *
+     * @return whether a stop string finished the request here
+     */
+    private synchronized boolean apply(EngineCoreOutput out) {
+        RequestState state = states.get(out.requestId());
+        if (state == null) {
+            return false; // aborted while its step ran: the abort output was already delivered
+        }
+        int tokensBefore = state.tokenCount();
+        Long lastTokenBefore = state.lastTokenAtNanos();
+        boolean stoppedByString = state.apply(out, vocab);
+        recordTokens(state, tokensBefore, lastTokenBefore);
+        if (state.finished()) {
+            finish(state);
+        } else if (state.group.kind != RequestOutputKind.FINAL_ONLY) {
+            state.group.update(state.completion(), false, state.metrics(), state.numCachedTokens());
         }
         return stoppedByString;
     }
@@ -213,9 +220,8 @@ public final class OutputProcessor {
     private void recordTokens(RequestState state, int tokensBefore, Long lastTokenBefore) {
         int added = state.tokenCount() - tokensBefore;
         if (added > 0) {
-            RequestMetrics m = state.metrics();
-            statLogger.recordTokens(added, tokensBefore == 0 ? m.firstTokenLatency() : null,
-                    lastTokenBefore == null ? null : Duration.ofNanos(m.lastTokenAtNanos() - lastTokenBefore));
+            statLogger.recordTokens(added, tokensBefore == 0 ? state.firstTokenLatency() : null,
+                    lastTokenBefore == null ? null : Duration.ofNanos(state.lastTokenAtNanos() - lastTokenBefore));
         }
     }
 
@@ -232,9 +238,6 @@ public final class OutputProcessor {
             }
         }
         state.group.update(state.completion(), true, state.metrics(), state.numCachedTokens());
-        if (state.group.finished()) {
-            liveGroups.remove(state.group);
-        }
     }
 
     /** The engine is gone: every live request's mailbox gets the error, and later registrations fail. */
@@ -242,10 +245,10 @@ public final class OutputProcessor {
         EngineDeadException dead = cause instanceof EngineDeadException e ? e
                 : new EngineDeadException("EngineCore encountered an issue: " + cause, cause);
         deadError = dead;
-        for (RequestGroup group : liveGroups) {
-            group.collector.fail(dead);
+        // a group is live while one of its completions is: failing each live completion's group reaches them all
+        for (RequestState state : states.values()) {
+            state.group.collector.fail(dead);
         }
-        liveGroups.clear();
         states.clear();
         byExternalId.clear();
     }

@@ -6,7 +6,6 @@ import dev.panllama.engine.RequestMetrics;
 import dev.panllama.engine.RequestOutput;
 import dev.panllama.engine.RequestOutputKind;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
@@ -29,7 +28,8 @@ final class RequestGroup {
     RequestGroup(String externalId, String prompt, List<Integer> promptTokenIds, RequestOutputKind kind, int n) {
         this.externalId = externalId;
         this.prompt = prompt;
-        this.promptTokenIds = promptTokenIds;
+        // copied once into the immutable form RequestOutput keeps as it is: every output of the request shares it
+        this.promptTokenIds = List.copyOf(promptTokenIds);
         this.kind = kind;
         this.collector = new RequestOutputCollector(kind);
         this.latest = new CompletionOutput[n];
@@ -58,12 +58,11 @@ final class RequestGroup {
             }
             if (finished()) {
                 List<CompletionOutput> all = new ArrayList<>();
-                for (CompletionOutput c : latest) {
+                for (CompletionOutput c : latest) { // slots are by index: already in index order
                     if (c != null) {
                         all.add(c);
                     }
                 }
-                all.sort(Comparator.comparingInt(CompletionOutput::index));
                 deliver(all, metrics, numCachedTokens);
             }
             return;

@@ -122,10 +122,9 @@ final class RequestState {
 
     /** What this completion shows now for its kind: everything (CUMULATIVE, FINAL_ONLY) or the news (DELTA). */
     CompletionOutput completion() {
-        String text = detokenizer == null ? "" : detokenizer.text();
-        int stable = detokenizer == null ? 0 : Math.min(text.length(), detokenizer.stableLength(finished()));
+        int stable = detokenizer == null ? 0 : detokenizer.stableLength(finished());
         if (group.kind == RequestOutputKind.DELTA) {
-            String newText = text.substring(Math.min(shownText, stable), stable);
+            String newText = detokenizer == null ? "" : detokenizer.text(Math.min(shownText, stable), stable);
             List<Integer> newTokens = List.copyOf(tokens.subList(shownTokens, tokens.size()));
             List<Map<Integer, Logprob>> newLogprobs = logprobs == null ? null
                     : List.copyOf(logprobs.subList(shownTokens, logprobs.size()));
@@ -133,13 +132,22 @@ final class RequestState {
             shownTokens = tokens.size();
             return new CompletionOutput(index, newText, newTokens, cumulativeLogprob, newLogprobs, finishReason, stopReason);
         }
-        return new CompletionOutput(index, text.substring(0, stable), List.copyOf(tokens), cumulativeLogprob,
-                logprobs == null ? null : List.copyOf(logprobs), finishReason, stopReason);
+        return new CompletionOutput(index, detokenizer == null ? "" : detokenizer.text(0, stable), List.copyOf(tokens),
+                cumulativeLogprob, logprobs == null ? null : List.copyOf(logprobs), finishReason, stopReason);
     }
 
     RequestMetrics metrics() {
         return new RequestMetrics(arrival, queuedAtNanos, scheduledAtNanos, firstTokenAtNanos, lastTokenAtNanos,
                 firstTokenLatency, tokens.size());
+    }
+
+    /** When its latest token arrived ({@code System.nanoTime()}); null before the first. */
+    Long lastTokenAtNanos() {
+        return lastTokenAtNanos;
+    }
+
+    Duration firstTokenLatency() {
+        return firstTokenLatency;
     }
 
     SamplingParams params() {

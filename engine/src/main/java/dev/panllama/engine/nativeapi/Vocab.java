@@ -5,6 +5,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * A model's tokenizer. It lives as long as its {@link Model}. llama.cpp documents tokenization as
@@ -14,11 +15,19 @@ public final class Vocab {
     private final MemorySegment handle;
     private final Model model;
     private final int tokenCount;
+    /**
+     * Pieces already asked for, plain and with special tokens rendered: a token's piece never changes, and streaming
+     * asks for one per generated token (and per logprob candidate). Filled lazily, safely published across threads.
+     */
+    private final AtomicReferenceArray<byte[]> pieces;
+    private final AtomicReferenceArray<byte[]> specialPieces;
 
     Vocab(MemorySegment handle, Model model) {
         this.handle = handle;
         this.model = model;
         this.tokenCount = LlamaCpp.llama_vocab_n_tokens(handle);
+        this.pieces = new AtomicReferenceArray<>(tokenCount);
+        this.specialPieces = new AtomicReferenceArray<>(tokenCount);
     }
 
     MemorySegment handle() {
@@ -99,6 +108,16 @@ public final class Vocab {
      */
     public byte[] tokenToPiece(int token, boolean special) {
         checkToken(token);
+        AtomicReferenceArray<byte[]> cache = special ? specialPieces : pieces;
+        byte[] piece = cache.get(token);
+        if (piece == null) {
+            piece = pieceFromLlamaCpp(token, special);
+            cache.set(token, piece);
+        }
+        return piece.clone(); // callers own what they get
+    }
+
+    private byte[] pieceFromLlamaCpp(int token, boolean special) {
         try (Arena call = Arena.ofConfined()) {
             MemorySegment buf = call.allocate(64);
             int n = LlamaCpp.llama_token_to_piece(handle, token, buf, (int) buf.byteSize(), 0, special);

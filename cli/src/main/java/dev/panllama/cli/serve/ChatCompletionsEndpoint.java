@@ -49,7 +49,6 @@ final class ChatCompletionsEndpoint implements ApiEndpoints {
         Prompt prompt = new Prompt.Chat(messages, body.bool("add_generation_prompt", true));
         Response response = new Response(GenerationRun.newId("chatcmpl-"), Instant.now().getEpochSecond(), modelName,
                 topLogprobs, model.llm().getTokenizer());
-        Usage usage = new Usage();
         try (GenerationRun run = GenerationRun.start(model.llm(), List.of(prompt), params, response.id,
                 OpenAiSampling.options(body, false).withLoraRequest(model.loraFor(modelName)))) {
             exchange.onClientGone(run::close);
@@ -61,14 +60,14 @@ final class ChatCompletionsEndpoint implements ApiEndpoints {
                     delta.put("content", "");
                     events.send(response.chunk(i, delta, null, null));
                 }
-                run.streamTo(events, usage, response::contentChunk, includeUsage ? response.envelope("chat.completion.chunk") : null);
+                run.streamTo(events, response::contentChunk, includeUsage ? response.envelope("chat.completion.chunk") : null);
             } else {
-                GenerationRun.FinalOutputs outputs = run.collect(usage);
+                GenerationRun.FinalOutputs outputs = run.collect();
                 List<Map<String, Object>> choices = new ArrayList<>();
                 outputs.choices().forEach((index, completion) -> choices.add(response.choice(index, completion)));
                 Map<String, Object> json = response.envelope("chat.completion");
                 json.put("choices", choices);
-                json.put("usage", usage.toJson());
+                json.put("usage", run.usage().toJson());
                 exchange.sendJson(200, json);
             }
         }

@@ -53,20 +53,19 @@ final class CompletionsEndpoint implements ApiEndpoints {
                 .build();
         Response response = new Response(GenerationRun.newId("cmpl-"), Instant.now().getEpochSecond(), modelName,
                 echo, model.llm().getTokenizer());
-        Usage usage = new Usage();
         try (GenerationRun run = GenerationRun.start(model.llm(), prompts, params, response.id,
                 OpenAiSampling.options(body, true).withLoraRequest(model.loraFor(modelName)))) {
             exchange.onClientGone(run::close);
             if (stream) {
-                run.streamTo(exchange.startEventStream(), usage, response::chunk, includeUsage ? response.envelope() : null);
+                run.streamTo(exchange.startEventStream(), response::chunk, includeUsage ? response.envelope() : null);
             } else {
-                GenerationRun.FinalOutputs outputs = run.collect(usage);
+                GenerationRun.FinalOutputs outputs = run.collect();
                 List<Map<String, Object>> choices = new ArrayList<>();
                 outputs.choices().forEach((index, completion) -> choices.add(
                         response.choice(index, outputs.requests().get(index / params.n()), completion)));
                 Map<String, Object> json = response.envelope();
                 json.put("choices", choices);
-                json.put("usage", usage.toJson());
+                json.put("usage", run.usage().toJson());
                 exchange.sendJson(200, json);
             }
         }

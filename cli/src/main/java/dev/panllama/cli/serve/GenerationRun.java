@@ -51,12 +51,14 @@ final class GenerationRun implements AutoCloseable {
     private final RequestStream single;
     private final BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
     private final int n;
+    private final Usage usage;
     private int open;
 
     private GenerationRun(List<RequestStream> streams, int n) {
         this.streams = streams;
         this.single = streams.size() == 1 ? streams.getFirst() : null;
         this.n = n;
+        this.usage = new Usage(streams.size());
         this.open = streams.size();
     }
 
@@ -120,8 +122,13 @@ final class GenerationRun implements AutoCloseable {
         return null;
     }
 
+    /** The token counts of the outputs read so far. */
+    Usage usage() {
+        return usage;
+    }
+
     /** Reads to the end (outputs of a non-DELTA kind: each replaces the last), counting usage. */
-    FinalOutputs collect(Usage usage) throws InterruptedException {
+    FinalOutputs collect() throws InterruptedException {
         SortedMap<Integer, CompletionOutput> choices = new TreeMap<>();
         Map<Integer, RequestOutput> requests = new HashMap<>();
         for (Item item = next(); item != null; item = next()) {
@@ -142,7 +149,7 @@ final class GenerationRun implements AutoCloseable {
      * Streams DELTA outputs as SSE chunks, then the usage chunk when asked, then {@code [DONE]}. A write that
      * fails because the client left throws IOException; the caller's close() then aborts the requests.
      */
-    void streamTo(ServerSentEvents events, Usage usage, ChunkMaker chunks, Map<String, Object> usageChunk)
+    void streamTo(ServerSentEvents events, ChunkMaker chunks, Map<String, Object> usageChunk)
             throws IOException, InterruptedException {
         try {
             for (Item item = next(); item != null; item = next()) {

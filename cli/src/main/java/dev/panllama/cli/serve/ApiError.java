@@ -65,18 +65,6 @@ public final class ApiError extends RuntimeException {
         return status;
     }
 
-    public String type() {
-        return type;
-    }
-
-    public String param() {
-        return param;
-    }
-
-    public String code() {
-        return code;
-    }
-
     /** The OpenAI error body. */
     public Map<String, Object> body() {
         Map<String, Object> error = new LinkedHashMap<>();

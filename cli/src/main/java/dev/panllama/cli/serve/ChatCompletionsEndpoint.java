@@ -8,7 +8,6 @@ import dev.panllama.engine.RequestOutputKind;
 import dev.panllama.engine.SamplingParams;
 import dev.panllama.engine.Tokenizer;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,7 +48,6 @@ final class ChatCompletionsEndpoint implements ApiEndpoints {
         Prompt prompt = new Prompt.Chat(messages, body.bool("add_generation_prompt", true));
         Response response = new Response(GenerationRun.newId("chatcmpl-"), Instant.now().getEpochSecond(), modelName,
                 topLogprobs, model.llm().getTokenizer());
-        Usage usage = new Usage();
         try (GenerationRun run = GenerationRun.start(model.llm(), List.of(prompt), params, response.id,
                 OpenAiSampling.options(body, false).withLoraRequest(model.loraFor(modelName)))) {
             exchange.onClientGone(run::close);
@@ -61,15 +59,10 @@ final class ChatCompletionsEndpoint implements ApiEndpoints {
                     delta.put("content", "");
                     events.send(response.chunk(i, delta, null, null));
                 }
-                run.streamTo(events, usage, response::contentChunk, includeUsage ? response.envelope("chat.completion.chunk") : null);
+                run.streamTo(events, response::contentChunk, includeUsage ? response.envelope("chat.completion.chunk") : null);
             } else {
-                GenerationRun.FinalOutputs outputs = run.collect(usage);
-                List<Map<String, Object>> choices = new ArrayList<>();
-                outputs.choices().forEach((index, completion) -> choices.add(response.choice(index, completion)));
-                Map<String, Object> json = response.envelope("chat.completion");
-                json.put("choices", choices);
-                json.put("usage", usage.toJson());
-                exchange.sendJson(200, json);
+                run.respond(exchange, response.envelope("chat.completion"),
+                        (index, request, completion) -> response.choice(index, completion));
             }
         }
     }
@@ -102,13 +95,7 @@ final class ChatCompletionsEndpoint implements ApiEndpoints {
     /** The response's shared fields. */
     private record Response(String id, long created, String modelName, int topLogprobs, Tokenizer tokenizer) {
         Map<String, Object> envelope(String object) {
-            Map<String, Object> json = new LinkedHashMap<>();
-            json.put("id", id);
-            json.put("object", object);
-            json.put("created", created);
-            json.put("model", modelName);
-            json.put("choices", List.of());
-            return json;
+            return GenerationRun.envelope(id, object, created, modelName);
         }
 
         Map<String, Object> choice(int index, CompletionOutput completion) {
@@ -120,7 +107,7 @@ final class ChatCompletionsEndpoint implements ApiEndpoints {
             choice.put("index", index);
             choice.put("message", message);
             choice.put("logprobs", logprobs(completion));
-            choice.put("finish_reason", finishReason(completion));
+            choice.put("finish_reason", GenerationRun.finishReason(completion));
             choice.put("stop_reason", completion.stopReason());
             return choice;
         }
@@ -134,7 +121,7 @@ final class ChatCompletionsEndpoint implements ApiEndpoints {
                 ChatTextChunk.Delta content = new ChatTextChunk.Delta(delta.text().isEmpty() ? null : delta.text());
                 return ChatTextChunk.of(id, created, modelName, delta.finishReason() == null
                         ? new ChatTextChunk.Running(index, content)
-                        : new ChatTextChunk.Finished(index, content, null, finishReason(delta), delta.stopReason()));
+                        : new ChatTextChunk.Finished(index, content, null, GenerationRun.finishReason(delta), delta.stopReason()));
             }
             Map<String, Object> content = new LinkedHashMap<>();
             if (!delta.text().isEmpty()) {
@@ -148,7 +135,7 @@ final class ChatCompletionsEndpoint implements ApiEndpoints {
             choice.put("index", index);
             choice.put("delta", delta);
             choice.put("logprobs", logprobs);
-            choice.put("finish_reason", completion == null ? null : finishReason(completion));
+            choice.put("finish_reason", completion == null ? null : GenerationRun.finishReason(completion));
             if (completion != null && completion.finishReason() != null) {
                 choice.put("stop_reason", completion.stopReason());
             }
@@ -159,10 +146,6 @@ final class ChatCompletionsEndpoint implements ApiEndpoints {
 
         private Map<String, Object> logprobs(CompletionOutput completion) {
             return completion.logprobs() == null ? null : LogprobsJson.chat(completion, topLogprobs, tokenizer);
-        }
-
-        private static String finishReason(CompletionOutput completion) {
-            return completion.finishReason() == null ? null : completion.finishReason().wireName();
         }
     }
 }

@@ -1,7 +1,6 @@
 package dev.panllama.cli.serve;
 
 import java.io.IOException;
-import java.nio.channels.SocketChannel;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.SocketChannelEndPoint;
@@ -32,19 +31,17 @@ final class ClientCloseWatch implements Callback {
     /** Marks the watch's own withdrawal, so that {@link #failed} can tell it from a failing connection. */
     private static final Throwable WITHDRAWN = new StaticException("client close watch withdrawn");
     /** For requests the watch cannot follow (not HTTP/1.x over a plain socket, or someone else reads). */
-    private static final ClientCloseWatch NONE = new ClientCloseWatch(null, null, null);
+    private static final ClientCloseWatch NONE = new ClientCloseWatch(null, null);
 
     private final SocketChannelEndPoint endPoint;
-    private final SocketChannel channel;
     private final Runnable onClientGone;
     /** Disarmed, or the watch reached its verdict; guarded by this, as are the two below. */
     private boolean done;
     /** A wake-up found nothing to read: the next one, after a fresh select, settles it. */
     private boolean suspect;
 
-    private ClientCloseWatch(SocketChannelEndPoint endPoint, SocketChannel channel, Runnable onClientGone) {
+    private ClientCloseWatch(SocketChannelEndPoint endPoint, Runnable onClientGone) {
         this.endPoint = endPoint;
-        this.channel = channel;
         this.onClientGone = onClientGone;
         this.done = endPoint == null;
     }
@@ -60,7 +57,7 @@ final class ClientCloseWatch implements Callback {
                 || !(endPoint instanceof SocketChannelEndPoint socket)) {
             return NONE;
         }
-        ClientCloseWatch watch = new ClientCloseWatch(socket, socket.getChannel(), onClientGone);
+        ClientCloseWatch watch = new ClientCloseWatch(socket, onClientGone);
         if (!socket.tryFillInterested(watch)) {
             return NONE;
         }
@@ -79,7 +76,7 @@ final class ClientCloseWatch implements Callback {
         try {
             // FIONREAD: counts the bytes waiting without taking them; the stream is not closed (that would close
             // the channel), only dropped
-            pending = channel.socket().getInputStream().available();
+            pending = endPoint.getChannel().socket().getInputStream().available();
         } catch (IOException e) {
             pending = 0;
         }

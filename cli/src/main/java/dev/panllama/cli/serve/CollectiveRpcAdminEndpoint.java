@@ -29,13 +29,11 @@ final class CollectiveRpcAdminEndpoint implements ApiEndpoints {
         JsonBody body = exchange.json();
         String method = body.string("method");
         if (method == null || method.isBlank()) {
-            throw new ApiError(400, "invalid_request_error", "'method' is required: the name of a worker method.", "method",
-                    "invalid_value");
+            throw ApiError.badRequest("'method' is required: the name of a worker method.", "method");
         }
         Double seconds = body.number("timeout");
         if (seconds != null && !(seconds > 0)) {
-            throw new ApiError(400, "invalid_request_error", "'timeout' must be a positive number of seconds.", "timeout",
-                    "invalid_value");
+            throw ApiError.badRequest("'timeout' must be a positive number of seconds.", "timeout");
         }
         List<?> args = convert(exchange, body.node("args"), List.class, "args");
         Map<?, ?> kwargs = convert(exchange, body.node("kwargs"), Map.class, "kwargs");

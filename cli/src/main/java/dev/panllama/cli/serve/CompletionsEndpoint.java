@@ -7,7 +7,6 @@ import dev.panllama.engine.RequestOutputKind;
 import dev.panllama.engine.SamplingParams;
 import dev.panllama.engine.Tokenizer;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -53,21 +52,13 @@ final class CompletionsEndpoint implements ApiEndpoints {
                 .build();
         Response response = new Response(GenerationRun.newId("cmpl-"), Instant.now().getEpochSecond(), modelName,
                 echo, model.llm().getTokenizer());
-        Usage usage = new Usage();
         try (GenerationRun run = GenerationRun.start(model.llm(), prompts, params, response.id,
                 OpenAiSampling.options(body, true).withLoraRequest(model.loraFor(modelName)))) {
             exchange.onClientGone(run::close);
             if (stream) {
-                run.streamTo(exchange.startEventStream(), usage, response::chunk, includeUsage ? response.envelope() : null);
+                run.streamTo(exchange.startEventStream(), response::chunk, includeUsage ? response.envelope() : null);
             } else {
-                GenerationRun.FinalOutputs outputs = run.collect(usage);
-                List<Map<String, Object>> choices = new ArrayList<>();
-                outputs.choices().forEach((index, completion) -> choices.add(
-                        response.choice(index, outputs.requests().get(index / params.n()), completion)));
-                Map<String, Object> json = response.envelope();
-                json.put("choices", choices);
-                json.put("usage", usage.toJson());
-                exchange.sendJson(200, json);
+                run.respond(exchange, response.envelope(), response::choice);
             }
         }
     }
@@ -91,13 +82,7 @@ final class CompletionsEndpoint implements ApiEndpoints {
         }
 
         Map<String, Object> envelope() {
-            Map<String, Object> json = new LinkedHashMap<>();
-            json.put("id", id);
-            json.put("object", "text_completion");
-            json.put("created", created);
-            json.put("model", modelName);
-            json.put("choices", List.of());
-            return json;
+            return GenerationRun.envelope(id, "text_completion", created, modelName);
         }
 
         Map<String, Object> choice(int index, RequestOutput request, CompletionOutput completion) {
@@ -115,7 +100,7 @@ final class CompletionsEndpoint implements ApiEndpoints {
             } else {
                 choice.put("logprobs", null);
             }
-            choice.put("finish_reason", completion.finishReason() == null ? null : completion.finishReason().wireName());
+            choice.put("finish_reason", GenerationRun.finishReason(completion));
             choice.put("stop_reason", completion.stopReason());
             return choice;
         }
@@ -128,7 +113,7 @@ final class CompletionsEndpoint implements ApiEndpoints {
             }
             if (!pendingEcho && delta.logprobs() == null) {
                 return CompletionTextChunk.of(id, created, modelName, new CompletionTextChunk.Choice(index, delta.text(), null,
-                        delta.finishReason() == null ? null : delta.finishReason().wireName(), delta.stopReason()));
+                        GenerationRun.finishReason(delta), delta.stopReason()));
             }
             Map<String, Object> json = envelope();
             json.put("choices", List.of(choice(index, item.output(), delta)));

@@ -1,5 +1,6 @@
 package dev.panllama.cli.serve;
 
+import dev.panllama.engine.GenerateOptions;
 import dev.panllama.engine.PoolingParams;
 import dev.panllama.engine.PoolingRequestOutput;
 import dev.panllama.engine.PoolingRequestStream;
@@ -51,12 +52,12 @@ final class EmbeddingsEndpoint implements ApiEndpoints {
             params = params.withNormalize(normalize);
         }
         Integer dimensions = body.integer("dimensions");
+        GenerateOptions options = OpenAiSampling.options(body, true).withLoraRequest(model.loraFor(modelName));
         String id = GenerationRun.newId("embd-");
         List<PoolingRequestStream> streams = new ArrayList<>(inputs.size());
         try {
             for (int i = 0; i < inputs.size(); i++) {
-                streams.add(model.llm().encode(inputs.get(i), params, id + "-" + i,
-                        OpenAiSampling.options(body, true).withLoraRequest(model.loraFor(modelName))));
+                streams.add(model.llm().encode(inputs.get(i), params, id + "-" + i, options));
             }
             List<Map<String, Object>> data = new ArrayList<>(inputs.size());
             int promptTokens = 0;

@@ -10,8 +10,8 @@ import dev.panllama.engine.RequestStream;
 import dev.panllama.engine.SamplingParams;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
@@ -40,8 +40,10 @@ final class GenerationRun implements AutoCloseable {
         Object chunk(Item item, CompletionOutput delta, int choiceIndex);
     }
 
-    /** The finished completions by choice index, and the last output of each prompt. */
-    record FinalOutputs(SortedMap<Integer, CompletionOutput> choices, Map<Integer, RequestOutput> requests) {
+    /** Makes one choice of a non-streamed response from its finished completion and its prompt's last output. */
+    @FunctionalInterface
+    interface ChoiceMaker {
+        Map<String, Object> choice(int choiceIndex, RequestOutput request, CompletionOutput completion);
     }
 
     private static final Object END = new Object();
@@ -51,12 +53,14 @@ final class GenerationRun implements AutoCloseable {
     private final RequestStream single;
     private final BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
     private final int n;
+    private final Usage usage;
     private int open;
 
     private GenerationRun(List<RequestStream> streams, int n) {
         this.streams = streams;
         this.single = streams.size() == 1 ? streams.getFirst() : null;
         this.n = n;
+        this.usage = new Usage(streams.size());
         this.open = streams.size();
     }
 
@@ -120,29 +124,38 @@ final class GenerationRun implements AutoCloseable {
         return null;
     }
 
-    /** Reads to the end (outputs of a non-DELTA kind: each replaces the last), counting usage. */
-    FinalOutputs collect(Usage usage) throws InterruptedException {
-        SortedMap<Integer, CompletionOutput> choices = new TreeMap<>();
-        Map<Integer, RequestOutput> requests = new HashMap<>();
+    /**
+     * Reads to the end (outputs of a non-DELTA kind: each replaces the last) and sends {@code envelope} with the
+     * choices in index order and the usage.
+     */
+    void respond(Exchange exchange, Map<String, Object> envelope, ChoiceMaker choiceMaker)
+            throws IOException, InterruptedException {
+        SortedMap<Integer, CompletionOutput> completions = new TreeMap<>();
+        RequestOutput[] requests = new RequestOutput[streams.size()];
         for (Item item = next(); item != null; item = next()) {
             usage.observePrompt(item.promptIndex(), item.output());
-            requests.put(item.promptIndex(), item.output());
+            requests[item.promptIndex()] = item.output();
             for (CompletionOutput completion : item.output().outputs()) {
-                choices.put(item.choiceIndex(completion, n), completion);
+                completions.put(item.choiceIndex(completion, n), completion);
             }
         }
-        for (CompletionOutput completion : choices.values()) {
+        List<Map<String, Object>> choices = new ArrayList<>(completions.size());
+        for (Map.Entry<Integer, CompletionOutput> entry : completions.entrySet()) {
+            CompletionOutput completion = entry.getValue();
             failIfErrored(completion);
             usage.addCompletionTokens(completion.tokenIds().size());
+            choices.add(choiceMaker.choice(entry.getKey(), requests[entry.getKey() / n], completion));
         }
-        return new FinalOutputs(choices, requests);
+        envelope.put("choices", choices);
+        envelope.put("usage", usage.toJson());
+        exchange.sendJson(200, envelope);
     }
 
     /**
      * Streams DELTA outputs as SSE chunks, then the usage chunk when asked, then {@code [DONE]}. A write that
      * fails because the client left throws IOException; the caller's close() then aborts the requests.
      */
-    void streamTo(ServerSentEvents events, Usage usage, ChunkMaker chunks, Map<String, Object> usageChunk)
+    void streamTo(ServerSentEvents events, ChunkMaker chunks, Map<String, Object> usageChunk)
             throws IOException, InterruptedException {
         try {
             for (Item item = next(); item != null; item = next()) {
@@ -166,6 +179,22 @@ final class GenerationRun implements AutoCloseable {
             events.send(usageChunk);
         }
         events.done();
+    }
+
+    /** The fields every response and chunk opens with; {@code choices} is empty until the caller puts its own. */
+    static Map<String, Object> envelope(String id, String object, long created, String model) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("id", id);
+        json.put("object", object);
+        json.put("created", created);
+        json.put("model", model);
+        json.put("choices", List.of());
+        return json;
+    }
+
+    /** OpenAI's {@code finish_reason}: null while the completion runs. */
+    static String finishReason(CompletionOutput completion) {
+        return completion.finishReason() == null ? null : completion.finishReason().wireName();
     }
 
     private static void failIfErrored(CompletionOutput completion) {

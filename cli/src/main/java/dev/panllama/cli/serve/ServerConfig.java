@@ -35,6 +35,9 @@ public record ServerConfig(String host, int port, String apiKey, List<String> se
         if (maxRequestBytes < 1) {
             throw new IllegalArgumentException("--max-request-bytes must be positive, got " + maxRequestBytes);
         }
+        if (drainTimeout == null || drainTimeout.isNegative()) {
+            throw new IllegalArgumentException("--shutdown-timeout must be >= 0 seconds, got " + drainTimeout);
+        }
         if (apiKey != null && apiKey.isEmpty()) {
             apiKey = null;
         }

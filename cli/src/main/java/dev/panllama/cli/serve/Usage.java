@@ -1,19 +1,26 @@
 package dev.panllama.cli.serve;
 
 import dev.panllama.engine.RequestOutput;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Token counts of one HTTP request, with {@code prompt_tokens_details.cached_tokens} from the prefix cache. */
+/**
+ * Token counts of one HTTP request, with {@code prompt_tokens_details.cached_tokens} from the prefix cache. Every
+ * output is observed, so the counts live in arrays indexed by prompt: no boxing or hashing per token.
+ */
 final class Usage {
-    private final Map<Integer, Integer> promptTokens = new HashMap<>();
-    private final Map<Integer, Integer> cachedTokens = new HashMap<>();
+    private final int[] promptTokens;
+    private final int[] cachedTokens;
     private int completionTokens;
 
+    Usage(int prompts) {
+        promptTokens = new int[prompts];
+        cachedTokens = new int[prompts];
+    }
+
     void observePrompt(int promptIndex, RequestOutput output) {
-        promptTokens.put(promptIndex, output.promptTokenIds().size());
-        cachedTokens.merge(promptIndex, output.numCachedTokens(), Math::max);
+        promptTokens[promptIndex] = output.promptTokenIds().size();
+        cachedTokens[promptIndex] = Math.max(cachedTokens[promptIndex], output.numCachedTokens());
     }
 
     void addCompletionTokens(int count) {
@@ -21,8 +28,12 @@ final class Usage {
     }
 
     Map<String, Object> toJson() {
-        int prompt = promptTokens.values().stream().mapToInt(Integer::intValue).sum();
-        int cached = cachedTokens.values().stream().mapToInt(Integer::intValue).sum();
+        int prompt = 0;
+        int cached = 0;
+        for (int i = 0; i < promptTokens.length; i++) {
+            prompt += promptTokens[i];
+            cached += cachedTokens[i];
+        }
         Map<String, Object> usage = new LinkedHashMap<>();
         usage.put("prompt_tokens", prompt);
         usage.put("completion_tokens", completionTokens);

@@ -32,7 +32,7 @@ class ServeWarmupIT {
         AsyncLLM llm = AsyncLLM.fromEngineArgs(ServerUnderTest.stories260K().maxNumSeqs(2).build());
         CompletableFuture<ApiServer> started = CompletableFuture.supplyAsync(() -> {
             try {
-                return ApiServer.startWarmedUp(llm, config, Duration.ofMillis(1500));
+                return ApiServer.startWarmedUp(llm, config, Duration.ofSeconds(4)); // long enough for a whole request on a loaded machine
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }

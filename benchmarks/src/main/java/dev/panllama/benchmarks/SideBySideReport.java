@@ -59,12 +59,14 @@ public record SideBySideReport(String preset, String startedAt, String commit, S
             md.append("\n## Where panllama's decode steps spend their time\n\n");
             md.append("Medians over the steps in which every stream decoded, µs: decode is llama_decode until the device is"
                     + " done (all llama.cpp's tools spend), sample is reading logits and picking tokens, scheduling is the rest"
-                    + " of the step, between is the engine thread outside steps.\n\n");
-            md.append("| model | streams | steps | period | decode | sample | scheduling | between |\n");
-            md.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+                    + " of the step, between is the engine thread outside steps; graph reused is the share of those steps that"
+                    + " llama.cpp ran on the previous step's compute graph instead of building a new one.\n\n");
+            md.append("| model | streams | steps | period | decode | sample | scheduling | between | graph reused |\n");
+            md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
             for (StepAnatomy a : stepAnatomy) {
-                md.append(String.format("| %s | %d | %d | %.1f | %.1f | %.1f | %.1f | %.1f |%n", a.model(), a.streams(),
-                        a.steps(), a.periodMicros(), a.decodeMicros(), a.sampleMicros(), a.schedulingMicros(), a.betweenMicros()));
+                md.append(String.format("| %s | %d | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.0f%% |%n", a.model(),
+                        a.streams(), a.steps(), a.periodMicros(), a.decodeMicros(), a.sampleMicros(), a.schedulingMicros(),
+                        a.betweenMicros(), 100 * a.graphReuse()));
             }
         }
         return md.toString();

@@ -12,13 +12,15 @@ import java.util.function.ToLongFunction;
  * {@code decode} is llama_decode up to the device finishing; {@code sample} is reading logits and picking tokens;
  * {@code scheduling} is the rest of the step (batch building, KV bookkeeping, outputs handed over); {@code between} is
  * the engine thread's time outside steps (its inbox, control checks). llama.cpp's tools spend only {@code decode}.
+ * {@code graphReuse} is the share of the counted steps that llama.cpp ran on the previous step's graph: a step that
+ * does not rebuilds and reallocates it (and on a GPU captures it anew), which llama-bench's steady loop never does.
  *
  * @param model  which model ({@link BenchModels}); null until {@link #forModel} names it
  * @param streams the streams decoding in each counted step
  * @param steps  how many steps were counted
  */
 public record StepAnatomy(String model, int streams, int steps, double periodMicros, double decodeMicros,
-                          double sampleMicros, double schedulingMicros, double betweenMicros) {
+                          double sampleMicros, double schedulingMicros, double betweenMicros, double graphReuse) {
 
     /** The anatomy of the steps in {@code recorded} that decoded exactly {@code streams} requests; null when none did. */
     static StepAnatomy of(int streams, Collection<StepStats> recorded) {
@@ -45,11 +47,12 @@ public record StepAnatomy(String model, int streams, int steps, double periodMic
                 medianMicros(steps, StepStats::decodeNanos),
                 medianMicros(steps, StepStats::sampleNanos),
                 medianMicros(steps, s -> s.nanos() - s.decodeNanos() - s.sampleNanos()),
-                medianMicros(Arrays.copyOf(between, n)));
+                medianMicros(Arrays.copyOf(between, n)),
+                steps.stream().filter(StepStats::graphReused).count() / (double) steps.size());
     }
 
     StepAnatomy forModel(String name) {
-        return new StepAnatomy(name, streams, steps, periodMicros, decodeMicros, sampleMicros, schedulingMicros, betweenMicros);
+        return new StepAnatomy(name, streams, steps, periodMicros, decodeMicros, sampleMicros, schedulingMicros, betweenMicros, graphReuse);
     }
 
     private static double medianMicros(List<StepStats> steps, ToLongFunction<StepStats> value) {

@@ -13,12 +13,17 @@ class StepAnatomyTest {
     /** A step of {@code decoding} requests starting at {@code startMicros}, with its time split as given (µs). */
     private static StepStats step(long number, int decoding, int prefillTokens, long startMicros, long totalMicros,
                                   long decodeMicros, long sampleMicros) {
+        return step(number, decoding, prefillTokens, startMicros, totalMicros, decodeMicros, sampleMicros, true);
+    }
+
+    private static StepStats step(long number, int decoding, int prefillTokens, long startMicros, long totalMicros,
+                                  long decodeMicros, long sampleMicros, boolean graphReused) {
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < decoding; i++) {
             ids.add("r" + i);
         }
         return new StepStats(number, prefillTokens > 0 ? List.of("p") : List.of(), prefillTokens, ids, decoding, 0, 100, 1000,
-                0, 0, 0, 0.0, totalMicros * 1000, startMicros * 1000, decodeMicros * 1000, sampleMicros * 1000);
+                0, 0, 0, 0.0, totalMicros * 1000, startMicros * 1000, decodeMicros * 1000, sampleMicros * 1000, graphReused);
     }
 
     @Test
@@ -38,6 +43,17 @@ class StepAnatomyTest {
         assertEquals(100.0, a.betweenMicros());
         assertNull(a.model());
         assertEquals("m", a.forModel("m").model());
+    }
+
+    @Test
+    void graphReuseIsTheShareOfCountedStepsOnThePreviousGraph() {
+        List<StepStats> steps = List.of(
+                step(1, 2, 64, 0, 5000, 4800, 100, false),  // prefill: not counted
+                step(2, 2, 0, 5000, 1000, 800, 100, false),
+                step(3, 2, 0, 6000, 1000, 800, 100, true),
+                step(4, 2, 0, 7000, 1000, 800, 100, true),
+                step(5, 2, 0, 8000, 1000, 800, 100, true));
+        assertEquals(0.75, StepAnatomy.of(2, steps).graphReuse());
     }
 
     @Test

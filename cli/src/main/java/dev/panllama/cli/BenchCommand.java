@@ -174,8 +174,9 @@ final class BenchCommand {
     /** One line on where the last run's decode steps spent their time (medians, µs). */
     private static void printAnatomy(java.io.PrintWriter out, dev.panllama.benchmarks.StepAnatomy a) {
         if (a != null) {
-            out.printf("    step %.1f µs = decode %.1f + sample %.1f + scheduling %.1f + between %.1f (median of %d steps)%n",
-                    a.periodMicros(), a.decodeMicros(), a.sampleMicros(), a.schedulingMicros(), a.betweenMicros(), a.steps());
+            out.printf("    step %.1f µs = decode %.1f + sample %.1f + scheduling %.1f + between %.1f (median of %d steps;"
+                            + " %.0f%% on a reused graph)%n", a.periodMicros(), a.decodeMicros(), a.sampleMicros(),
+                    a.schedulingMicros(), a.betweenMicros(), a.steps(), 100 * a.graphReuse());
         }
     }
 

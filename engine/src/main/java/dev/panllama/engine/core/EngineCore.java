@@ -314,22 +314,22 @@ public final class EngineCore {
         steps++;
         int[] lookups = kv.takeStepLookups();
         sink.accept(new StepOutputs(outputs, stats(prefill, prefillTokens, decode, lookups, start,
-                System.nanoTime() - start, runner.lastDecodeNanos(), runner.lastSampleNanos())));
+                System.nanoTime() - start, runner.lastDecodeNanos(), runner.lastSampleNanos(), runner.lastGraphReused())));
         if (scheduler.runningCount() == 0 && scheduler.waitingCount() == 0) {
             runner.dropDeviceSamplers();
         }
     }
 
     private StepStats stats(List<String> prefill, int prefillTokens, List<String> decode, int[] prefixLookups,
-                            long start, long nanos, long decodeNanos, long sampleNanos) {
+                            long start, long nanos, long decodeNanos, long sampleNanos, boolean graphReused) {
         return new StepStats(steps, prefill, prefillTokens, decode, scheduler.runningCount(), scheduler.waitingCount(),
                 kv.usedTokens(), kv.capacity(), scheduler.preemptions(), prefixLookups[0], prefixLookups[1],
                 kv.prefixCacheStats().recentHitRate(), nanos, start,
-                decodeNanos, sampleNanos);
+                decodeNanos, sampleNanos, graphReused);
     }
 
     private StepStats stateOnly() {
-        return stats(List.of(), 0, List.of(), new int[2], System.nanoTime(), 0, 0, 0);
+        return stats(List.of(), 0, List.of(), new int[2], System.nanoTime(), 0, 0, 0, false);
     }
 
     /**

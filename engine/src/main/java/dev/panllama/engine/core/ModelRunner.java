@@ -35,6 +35,7 @@ final class ModelRunner implements AutoCloseable {
     /** Time split of the last {@link #execute}, for step stats and profiles. */
     private long lastDecodeNanos;
     private long lastSampleNanos;
+    private boolean lastGraphReused;
 
     /** One sampled token, with its logprobs when the request asked for them. */
     record Sampled(EngineRequest request, int token, TokenLogprobs logprobs) {}
@@ -106,6 +107,7 @@ final class ModelRunner implements AutoCloseable {
                 }
             }
         }
+        int reusesBefore = context.graphReuses();
         long decodeStart = System.nanoTime();
         boolean decoded = context.decode(batch);
         if (decoded) {
@@ -115,6 +117,7 @@ final class ModelRunner implements AutoCloseable {
         long sampleStart = System.nanoTime();
         lastDecodeNanos = sampleStart - decodeStart;
         lastSampleNanos = 0;
+        lastGraphReused = decoded && context.graphReuses() > reusesBefore;
         if (!decoded) {
             return null;
         }
@@ -242,6 +245,10 @@ final class ModelRunner implements AutoCloseable {
 
     long lastSampleNanos() {
         return lastSampleNanos;
+    }
+
+    boolean lastGraphReused() {
+        return lastGraphReused;
     }
 
     int activeSamplers() {

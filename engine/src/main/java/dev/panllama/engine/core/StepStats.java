@@ -9,9 +9,11 @@ import java.util.List;
  * admitted for the first time, and how many of them the prefix cache held; {@code prefixCacheHitRate} is the hit
  * rate over the last 1,000 requests.
  * {@code startNanos} is the step's {@code System.nanoTime()} start; {@code decodeNanos} and {@code sampleNanos}
- * split the model runner's share of {@code nanos} (the rest is scheduling and bookkeeping).
+ * split the model runner's share of {@code nanos} (the rest is scheduling and bookkeeping). {@code graphReused} says
+ * whether llama.cpp ran the step on the previous step's compute graph instead of building and allocating a new one
+ * (it can when the batch has the same shape, outputs and samplers; a GPU then also replays its captured graph).
  */
 public record StepStats(long step, List<String> prefillRequests, int prefillTokens, List<String> decodeRequests,
                         int running, int waiting, int kvUsedTokens, int kvCapacity, long preemptions,
                         int prefixCacheQueries, int prefixCacheHits, double prefixCacheHitRate, long nanos,
-                        long startNanos, long decodeNanos, long sampleNanos) {}
+                        long startNanos, long decodeNanos, long sampleNanos, boolean graphReused) {}

@@ -3,6 +3,7 @@ package dev.panllama.engine.nativeapi;
 import dev.panllama.bindings.NativeLog;
 import dev.panllama.bindings.internal.LlamaCpp;
 import dev.panllama.bindings.internal.llama_context_params;
+import dev.panllama.bindings.internal.llama_perf_context_data;
 import dev.panllama.engine.NativeCallException;
 import dev.panllama.engine.UnsupportedModelException;
 import java.lang.foreign.Arena;
@@ -38,6 +39,8 @@ public final class Context implements AutoCloseable {
     /** Sequences whose outputs are picked greedily inside the graph, each with the chain llama.cpp holds for it. */
     private final java.util.Map<Integer, SamplerChain> deviceGreedy = new java.util.HashMap<>();
     private int lastBatchSize;
+    /** Where {@link #graphReuses} has llama.cpp's counters returned, reused so that asking twice a step allocates nothing. */
+    private final java.lang.foreign.SegmentAllocator perfData;
     /** What llama.cpp applies now, so a closing adapter can be taken off before its memory goes. */
     private List<LoraAdapter> loraAdapters = List.of();
     private float[] loraScales = new float[0];
@@ -57,6 +60,7 @@ public final class Context implements AutoCloseable {
         this.maxSequences = LlamaCpp.llama_n_seq_max(handle);
         this.memorySequences = params.unifiedKv() ? MAX_SEQUENCE_IDS : maxSequences;
         this.vocabSize = model.vocab().tokenCount();
+        this.perfData = java.lang.foreign.SegmentAllocator.prefixAllocator(arena.allocate(llama_perf_context_data.layout()));
     }
 
     public static Context create(Model model, ContextParams params) {
@@ -269,6 +273,14 @@ public final class Context implements AutoCloseable {
             throw new NativeCallException("no token sampled in the graph for batch index " + i + ": " + orNoDetail(NativeLog.takeErrors()));
         }
         return token;
+    }
+
+    /**
+     * How many decodes llama.cpp has run on the previous decode's compute graph since the context was made, instead of
+     * building and allocating a new graph (its performance counter {@code n_reused}).
+     */
+    public int graphReuses() {
+        return llama_perf_context_data.n_reused(LlamaCpp.llama_perf_context(perfData, handle));
     }
 
     /**

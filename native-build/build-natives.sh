@@ -102,7 +102,7 @@ if [ -n "$export_to" ]; then
   # a tree for --source elsewhere: sources only (models and docs stay behind), with the commit it is
   tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
   # (the llama-bpe tokenizer stays: synthetic llama-family models take theirs from models/)
-  git -C "$src" archive --format=tar --prefix=llama.cpp/ "$commit" -- . ':!models' ':!docs' ':!media' ':!.github' | tar -x -C "$tmp"
+  git -C "$src" archive --format=tar --prefix=llama.cpp/ "$commit" -- . ':!models' ':!docs' ':!media' ':!.github' ':!benches' ':!tools/ui/tests' ':!tools/mtmd/test-*' | tar -x -C "$tmp"
   mkdir -p "$tmp/llama.cpp/models" && cp "$src/models/ggml-vocab-llama-bpe.gguf" "$tmp/llama.cpp/models/"
   echo "$commit" >"$tmp/llama.cpp/.panllama-commit"
   tar -C "$tmp" -cJf "$export_to" llama.cpp

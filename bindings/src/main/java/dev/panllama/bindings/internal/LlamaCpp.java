@@ -1690,6 +1690,66 @@ public class LlamaCpp extends LlamaCpp$shared {
         }
     }
 
+    private static class ggml_is_contiguous {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            LlamaCpp.C_BOOL,
+            LlamaCpp.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ggml_is_contiguous");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern _Bool ggml_is_contiguous(const struct ggml_tensor *tensor)
+     * }
+     */
+    public static FunctionDescriptor ggml_is_contiguous$descriptor() {
+        return ggml_is_contiguous.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern _Bool ggml_is_contiguous(const struct ggml_tensor *tensor)
+     * }
+     */
+    public static MethodHandle ggml_is_contiguous$handle() {
+        return ggml_is_contiguous.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern _Bool ggml_is_contiguous(const struct ggml_tensor *tensor)
+     * }
+     */
+    public static MemorySegment ggml_is_contiguous$address() {
+        return ggml_is_contiguous.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern _Bool ggml_is_contiguous(const struct ggml_tensor *tensor)
+     * }
+     */
+    public static boolean ggml_is_contiguous(MemorySegment tensor) {
+        var mh$ = ggml_is_contiguous.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ggml_is_contiguous", tensor);
+            }
+            return (boolean)mh$.invokeExact(tensor);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class ggml_tensor_overhead {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             LlamaCpp.C_LONG    );
@@ -2226,6 +2286,443 @@ public class LlamaCpp extends LlamaCpp$shared {
                 traceDowncall("ggml_set_name", tensor, name);
             }
             return (MemorySegment)mh$.invokeExact(tensor, name);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ggml_argmax {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            LlamaCpp.C_POINTER,
+            LlamaCpp.C_POINTER,
+            LlamaCpp.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ggml_argmax");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_argmax(struct ggml_context *ctx, struct ggml_tensor *a)
+     * }
+     */
+    public static FunctionDescriptor ggml_argmax$descriptor() {
+        return ggml_argmax.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_argmax(struct ggml_context *ctx, struct ggml_tensor *a)
+     * }
+     */
+    public static MethodHandle ggml_argmax$handle() {
+        return ggml_argmax.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_argmax(struct ggml_context *ctx, struct ggml_tensor *a)
+     * }
+     */
+    public static MemorySegment ggml_argmax$address() {
+        return ggml_argmax.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_argmax(struct ggml_context *ctx, struct ggml_tensor *a)
+     * }
+     */
+    public static MemorySegment ggml_argmax(MemorySegment ctx, MemorySegment a) {
+        var mh$ = ggml_argmax.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ggml_argmax", ctx, a);
+            }
+            return (MemorySegment)mh$.invokeExact(ctx, a);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ggml_cont {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            LlamaCpp.C_POINTER,
+            LlamaCpp.C_POINTER,
+            LlamaCpp.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ggml_cont");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_cont(struct ggml_context *ctx, struct ggml_tensor *a)
+     * }
+     */
+    public static FunctionDescriptor ggml_cont$descriptor() {
+        return ggml_cont.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_cont(struct ggml_context *ctx, struct ggml_tensor *a)
+     * }
+     */
+    public static MethodHandle ggml_cont$handle() {
+        return ggml_cont.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_cont(struct ggml_context *ctx, struct ggml_tensor *a)
+     * }
+     */
+    public static MemorySegment ggml_cont$address() {
+        return ggml_cont.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_cont(struct ggml_context *ctx, struct ggml_tensor *a)
+     * }
+     */
+    public static MemorySegment ggml_cont(MemorySegment ctx, MemorySegment a) {
+        var mh$ = ggml_cont.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ggml_cont", ctx, a);
+            }
+            return (MemorySegment)mh$.invokeExact(ctx, a);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ggml_reshape_1d {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            LlamaCpp.C_POINTER,
+            LlamaCpp.C_POINTER,
+            LlamaCpp.C_POINTER,
+            LlamaCpp.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ggml_reshape_1d");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_reshape_1d(struct ggml_context *ctx, struct ggml_tensor *a, int64_t ne0)
+     * }
+     */
+    public static FunctionDescriptor ggml_reshape_1d$descriptor() {
+        return ggml_reshape_1d.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_reshape_1d(struct ggml_context *ctx, struct ggml_tensor *a, int64_t ne0)
+     * }
+     */
+    public static MethodHandle ggml_reshape_1d$handle() {
+        return ggml_reshape_1d.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_reshape_1d(struct ggml_context *ctx, struct ggml_tensor *a, int64_t ne0)
+     * }
+     */
+    public static MemorySegment ggml_reshape_1d$address() {
+        return ggml_reshape_1d.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_reshape_1d(struct ggml_context *ctx, struct ggml_tensor *a, int64_t ne0)
+     * }
+     */
+    public static MemorySegment ggml_reshape_1d(MemorySegment ctx, MemorySegment a, long ne0) {
+        var mh$ = ggml_reshape_1d.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ggml_reshape_1d", ctx, a, ne0);
+            }
+            return (MemorySegment)mh$.invokeExact(ctx, a, ne0);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ggml_reshape_2d {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            LlamaCpp.C_POINTER,
+            LlamaCpp.C_POINTER,
+            LlamaCpp.C_POINTER,
+            LlamaCpp.C_LONG,
+            LlamaCpp.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ggml_reshape_2d");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_reshape_2d(struct ggml_context *ctx, struct ggml_tensor *a, int64_t ne0, int64_t ne1)
+     * }
+     */
+    public static FunctionDescriptor ggml_reshape_2d$descriptor() {
+        return ggml_reshape_2d.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_reshape_2d(struct ggml_context *ctx, struct ggml_tensor *a, int64_t ne0, int64_t ne1)
+     * }
+     */
+    public static MethodHandle ggml_reshape_2d$handle() {
+        return ggml_reshape_2d.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_reshape_2d(struct ggml_context *ctx, struct ggml_tensor *a, int64_t ne0, int64_t ne1)
+     * }
+     */
+    public static MemorySegment ggml_reshape_2d$address() {
+        return ggml_reshape_2d.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_reshape_2d(struct ggml_context *ctx, struct ggml_tensor *a, int64_t ne0, int64_t ne1)
+     * }
+     */
+    public static MemorySegment ggml_reshape_2d(MemorySegment ctx, MemorySegment a, long ne0, long ne1) {
+        var mh$ = ggml_reshape_2d.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ggml_reshape_2d", ctx, a, ne0, ne1);
+            }
+            return (MemorySegment)mh$.invokeExact(ctx, a, ne0, ne1);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ggml_view_1d {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            LlamaCpp.C_POINTER,
+            LlamaCpp.C_POINTER,
+            LlamaCpp.C_POINTER,
+            LlamaCpp.C_LONG,
+            LlamaCpp.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ggml_view_1d");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_view_1d(struct ggml_context *ctx, struct ggml_tensor *a, int64_t ne0, size_t offset)
+     * }
+     */
+    public static FunctionDescriptor ggml_view_1d$descriptor() {
+        return ggml_view_1d.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_view_1d(struct ggml_context *ctx, struct ggml_tensor *a, int64_t ne0, size_t offset)
+     * }
+     */
+    public static MethodHandle ggml_view_1d$handle() {
+        return ggml_view_1d.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_view_1d(struct ggml_context *ctx, struct ggml_tensor *a, int64_t ne0, size_t offset)
+     * }
+     */
+    public static MemorySegment ggml_view_1d$address() {
+        return ggml_view_1d.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_view_1d(struct ggml_context *ctx, struct ggml_tensor *a, int64_t ne0, size_t offset)
+     * }
+     */
+    public static MemorySegment ggml_view_1d(MemorySegment ctx, MemorySegment a, long ne0, long offset) {
+        var mh$ = ggml_view_1d.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ggml_view_1d", ctx, a, ne0, offset);
+            }
+            return (MemorySegment)mh$.invokeExact(ctx, a, ne0, offset);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ggml_view_2d {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            LlamaCpp.C_POINTER,
+            LlamaCpp.C_POINTER,
+            LlamaCpp.C_POINTER,
+            LlamaCpp.C_LONG,
+            LlamaCpp.C_LONG,
+            LlamaCpp.C_LONG,
+            LlamaCpp.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ggml_view_2d");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_view_2d(struct ggml_context *ctx, struct ggml_tensor *a, int64_t ne0, int64_t ne1, size_t nb1, size_t offset)
+     * }
+     */
+    public static FunctionDescriptor ggml_view_2d$descriptor() {
+        return ggml_view_2d.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_view_2d(struct ggml_context *ctx, struct ggml_tensor *a, int64_t ne0, int64_t ne1, size_t nb1, size_t offset)
+     * }
+     */
+    public static MethodHandle ggml_view_2d$handle() {
+        return ggml_view_2d.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_view_2d(struct ggml_context *ctx, struct ggml_tensor *a, int64_t ne0, int64_t ne1, size_t nb1, size_t offset)
+     * }
+     */
+    public static MemorySegment ggml_view_2d$address() {
+        return ggml_view_2d.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_view_2d(struct ggml_context *ctx, struct ggml_tensor *a, int64_t ne0, int64_t ne1, size_t nb1, size_t offset)
+     * }
+     */
+    public static MemorySegment ggml_view_2d(MemorySegment ctx, MemorySegment a, long ne0, long ne1, long nb1, long offset) {
+        var mh$ = ggml_view_2d.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ggml_view_2d", ctx, a, ne0, ne1, nb1, offset);
+            }
+            return (MemorySegment)mh$.invokeExact(ctx, a, ne0, ne1, nb1, offset);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ggml_get_rows {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            LlamaCpp.C_POINTER,
+            LlamaCpp.C_POINTER,
+            LlamaCpp.C_POINTER,
+            LlamaCpp.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ggml_get_rows");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_get_rows(struct ggml_context *ctx, struct ggml_tensor *a, struct ggml_tensor *b)
+     * }
+     */
+    public static FunctionDescriptor ggml_get_rows$descriptor() {
+        return ggml_get_rows.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_get_rows(struct ggml_context *ctx, struct ggml_tensor *a, struct ggml_tensor *b)
+     * }
+     */
+    public static MethodHandle ggml_get_rows$handle() {
+        return ggml_get_rows.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_get_rows(struct ggml_context *ctx, struct ggml_tensor *a, struct ggml_tensor *b)
+     * }
+     */
+    public static MemorySegment ggml_get_rows$address() {
+        return ggml_get_rows.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_get_rows(struct ggml_context *ctx, struct ggml_tensor *a, struct ggml_tensor *b)
+     * }
+     */
+    public static MemorySegment ggml_get_rows(MemorySegment ctx, MemorySegment a, MemorySegment b) {
+        var mh$ = ggml_get_rows.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ggml_get_rows", ctx, a, b);
+            }
+            return (MemorySegment)mh$.invokeExact(ctx, a, b);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {

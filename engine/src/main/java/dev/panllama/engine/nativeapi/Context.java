@@ -38,6 +38,8 @@ public final class Context implements AutoCloseable {
     private final BitSet deviceSampled = new BitSet();
     /** Sequences whose outputs are picked greedily inside the graph, each with the chain llama.cpp holds for it. */
     private final java.util.Map<Integer, SamplerChain> deviceGreedy = new java.util.HashMap<>();
+    /** Makes the in-graph greedy samplers (one argmax op for all of a step's rows); made at the first one. */
+    private GraphArgmax graphArgmax;
     private int lastBatchSize;
     /** Where {@link #graphReuses} has llama.cpp's counters returned, reused so that asking twice a step allocates nothing. */
     private final java.lang.foreign.SegmentAllocator perfData;
@@ -239,7 +241,10 @@ public final class Context implements AutoCloseable {
             deviceGreedy.remove(seq).close();
             return false;
         }
-        SamplerChain chain = SamplerChain.greedy();
+        if (graphArgmax == null) {
+            graphArgmax = new GraphArgmax();
+        }
+        SamplerChain chain = graphArgmax.newChain();
         if (!LlamaCpp.llama_set_sampler(handle, seq, chain.handle())) {
             chain.close();
             return false;
@@ -255,6 +260,11 @@ public final class Context implements AutoCloseable {
                 setDeviceGreedy(seq, false);
             }
         }
+    }
+
+    /** The maker of this context's in-graph samplers, null before the first (for tests of how graphs pick). */
+    GraphArgmax graphArgmax() {
+        return graphArgmax;
     }
 
     /** Whether sequence {@code seq}'s tokens are picked inside the graph. */
@@ -473,6 +483,9 @@ public final class Context implements AutoCloseable {
             // llama.cpp held these chains: free them only once the context is gone
             deviceGreedy.values().forEach(SamplerChain::close);
             deviceGreedy.clear();
+            if (graphArgmax != null) {
+                graphArgmax.close(); // after the samplers: freeing them reads its interface table
+            }
             model.unregister(this);
         }
     }

@@ -22,6 +22,21 @@ public final class SamplerChain implements AutoCloseable {
         return builder().build();
     }
 
+    /** A chain of just {@code sampler}, which it takes ownership of. */
+    static SamplerChain of(MemorySegment sampler) {
+        SamplerChain chain = new SamplerChain(newChain());
+        LlamaCpp.llama_sampler_chain_add(chain.handle, sampler);
+        return chain;
+    }
+
+    private static MemorySegment newChain() {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment params = LlamaCpp.llama_sampler_chain_default_params(call);
+            llama_sampler_chain_params.no_perf(params, true);
+            return LlamaCpp.llama_sampler_chain_init(params);
+        }
+    }
+
     public static Builder builder() {
         return new Builder();
     }
@@ -122,12 +137,7 @@ public final class SamplerChain implements AutoCloseable {
         }
 
         public SamplerChain build() {
-            MemorySegment chain;
-            try (Arena call = Arena.ofConfined()) {
-                MemorySegment params = LlamaCpp.llama_sampler_chain_default_params(call);
-                llama_sampler_chain_params.no_perf(params, true);
-                chain = LlamaCpp.llama_sampler_chain_init(params);
-            }
+            MemorySegment chain = newChain();
             SamplerChain sampler = new SamplerChain(chain);
             // the chain takes ownership of each sampler added to it
             if (penaltyLastN != 0 && (repeatPenalty != 1f || frequencyPenalty != 0f || presencePenalty != 0f)) {

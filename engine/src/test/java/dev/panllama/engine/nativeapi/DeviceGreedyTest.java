@@ -82,6 +82,58 @@ class DeviceGreedyTest {
     }
 
     @Test
+    void oneArgmaxOpPicksForEverySequenceOfAStep() {
+        int[][] prompts = {{1, 450, 3303}, {1, 9038, 2501, 263}, {1, 931, 29892}, {1, 338, 7933, 450, 263}};
+        int[] host = new int[prompts.length];
+        try (Context plain = context(); Batch batch = new Batch(64, 1)) {
+            int[] out = addAll(batch, prompts);
+            assertTrue(plain.decode(batch));
+            for (int s = 0; s < prompts.length; s++) {
+                host[s] = plain.logitsRow(out[s]).argmax();
+            }
+        }
+        try (Context onDevice = context(); Batch batch = new Batch(64, 1)) {
+            // sequence 2 keeps its logits: its row is in the matrix too, and nobody takes its entry
+            for (int s : new int[] {0, 1, 3}) {
+                assertTrue(onDevice.setDeviceGreedy(s, true));
+            }
+            long picksBefore = onDevice.graphArgmax().sharedPicks();
+            int[] out = addAll(batch, prompts);
+            assertTrue(onDevice.decode(batch));
+            assertEquals(host[0], onDevice.deviceSampledToken(out[0]));
+            assertEquals(host[1], onDevice.deviceSampledToken(out[1]));
+            assertEquals(host[2], onDevice.logitsRow(out[2]).argmax());
+            assertEquals(host[3], onDevice.deviceSampledToken(out[3]));
+            assertEquals(1, onDevice.graphArgmax().mostOpsInABuild(), "one argmax op for all rows of a graph");
+            assertTrue(onDevice.graphArgmax().sharedPicks() - picksBefore >= 3, "every sequence's pick is a row of it");
+
+            // the next step's graph is built anew (other outputs), and still picks right
+            onDevice.clearMemory();
+            batch.clear();
+            int[] again = addAll(batch, new int[][] {prompts[3], prompts[1]});
+            assertTrue(onDevice.decode(batch));
+            assertEquals(host[3], onDevice.deviceSampledToken(again[0]));
+            assertEquals(host[1], onDevice.deviceSampledToken(again[1]));
+            assertEquals(1, onDevice.graphArgmax().mostOpsInABuild());
+        }
+    }
+
+    /** Prompt s as sequence s, each with its last token's output; returns the output indices. */
+    private static int[] addAll(Batch batch, int[][] prompts) {
+        int[] out = new int[prompts.length];
+        for (int s = 0; s < prompts.length; s++) {
+            for (int i = 0; i < prompts[s].length; i++) {
+                boolean last = i == prompts[s].length - 1;
+                int index = batch.add(prompts[s][i], i, s, last);
+                if (last) {
+                    out[s] = index;
+                }
+            }
+        }
+        return out;
+    }
+
+    @Test
     void refusesWhatLlamaCppWouldRejectOrAssertOn() {
         try (Context ctx = context(); Batch batch = new Batch(64, 1)) {
             assertThrows(IllegalArgumentException.class, () -> ctx.setDeviceGreedy(4, true));

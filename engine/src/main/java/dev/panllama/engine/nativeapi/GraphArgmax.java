@@ -1,0 +1,141 @@
+package dev.panllama.engine.nativeapi;
+
+import dev.panllama.bindings.internal.LlamaCpp;
+import dev.panllama.bindings.internal.ggml_tensor;
+import dev.panllama.bindings.internal.llama_sampler_data;
+import dev.panllama.bindings.internal.llama_sampler_i;
+import dev.panllama.bindings.internal.llama_token_data;
+import dev.panllama.bindings.internal.llama_token_data_array;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Greedy picking inside the decode graph for any number of sequences with one argmax op.
+ * <p>
+ * llama.cpp hands each sequence's sampler a view of one row of the step's logits, and its own greedy sampler adds an
+ * argmax op per view. On a GPU each of those runs on a single block, one after another: at 32 sequences of a 128k
+ * vocabulary that is about a millisecond a step on an H200, longer than the host would take to scan the rows. The
+ * samplers made here add, for the first view of a graph, one argmax over the whole logits tensor behind the views (a
+ * block per row, all rows at once), and give each sequence the entry of its row. The picks are the same argmax.
+ * <p>
+ * One per context: llama.cpp builds a context's graphs on the thread that decodes, one at a time, and announces each
+ * build to the samplers ({@code backend_reset}) before asking them for ops, which is when the remembered op is dropped.
+ * The upcall stubs and the interface table live in this object's arena, which must outlive every sampler made here.
+ */
+final class GraphArgmax implements AutoCloseable {
+    private static final long TENSOR_BYTES = ggml_tensor.layout().byteSize();
+    private static final long TOKEN_DATA_BYTES = llama_token_data.layout().byteSize();
+
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment iface;
+    private final MemorySegment name;
+    /** The logits tensor whose rows {@link #rowsArgmax} picks from, in the graph being built; NULL between builds. */
+    private MemorySegment rows = MemorySegment.NULL;
+    private MemorySegment rowsArgmax = MemorySegment.NULL;
+    /** Picks taken from an argmax over a whole logits matrix, and the most such ops one graph got: for tests. */
+    private long sharedPicks;
+    private int opsThisBuild;
+    private int mostOpsInABuild;
+
+    GraphArgmax() {
+        name = arena.allocateFrom("panllama-graph-argmax");
+        iface = arena.allocate(llama_sampler_i.layout());
+        llama_sampler_i.name(iface, llama_sampler_i.name.allocate(sampler -> name, arena));
+        llama_sampler_i.apply(iface, llama_sampler_i.apply.allocate(GraphArgmax::pickOnHost, arena));
+        // every backend llama.cpp samples on (CPU, CUDA, Metal, Vulkan) has an argmax op
+        llama_sampler_i.backend_init(iface, llama_sampler_i.backend_init.allocate((sampler, buft, outputs) -> true, arena));
+        llama_sampler_i.backend_apply(iface, llama_sampler_i.backend_apply.allocate(this::addPick, arena));
+        llama_sampler_i.backend_reset(iface, llama_sampler_i.backend_reset.allocate(sampler -> forget(), arena));
+    }
+
+    /**
+     * A new sampler for one sequence, in a chain of its own (llama_set_sampler takes chains). It holds no state of
+     * its own: freeing the chain frees it.
+     */
+    SamplerChain newChain() {
+        return SamplerChain.of(LlamaCpp.llama_sampler_init(iface, MemorySegment.NULL));
+    }
+
+    /** A new graph is being built: the previous one's argmax op is gone with it. */
+    private void forget() {
+        rows = MemorySegment.NULL;
+        rowsArgmax = MemorySegment.NULL;
+        opsThisBuild = 0;
+    }
+
+    /**
+     * Sets the sampler data's {@code sampled} to the argmax of its {@code logits}. On a failure nothing is set, so
+     * llama.cpp has no token for the row and {@link Context#deviceSampledToken} reports it; an exception must never
+     * reach native code.
+     */
+    private void addPick(MemorySegment sampler, MemorySegment ctx, MemorySegment graph, MemorySegment dataPointer) {
+        try {
+            MemorySegment data = dataPointer.reinterpret(llama_sampler_data.layout().byteSize());
+            MemorySegment logits = llama_sampler_data.logits(data).reinterpret(TENSOR_BYTES);
+            MemorySegment source = ggml_tensor.view_src(logits);
+            MemorySegment sampled;
+            if (!source.equals(MemorySegment.NULL) && isRowOf(logits, source.reinterpret(TENSOR_BYTES))) {
+                if (!source.equals(rows)) {
+                    rowsArgmax = LlamaCpp.ggml_argmax(ctx, source);
+                    rows = source;
+                    mostOpsInABuild = Math.max(mostOpsInABuild, ++opsThisBuild);
+                }
+                sharedPicks++;
+                long row = ggml_tensor.view_offs(logits) / ggml_tensor.nb(source.reinterpret(TENSOR_BYTES), 1);
+                sampled = LlamaCpp.ggml_view_1d(ctx, rowsArgmax, 1, row * Integer.BYTES);
+            } else {
+                // not a row of a logits matrix (llama.cpp probes a sampler with a lone vector): an argmax of its own
+                sampled = LlamaCpp.ggml_argmax(ctx, LlamaCpp.ggml_reshape_1d(ctx, logits, LlamaCpp.ggml_nelements(logits)));
+            }
+            llama_sampler_data.sampled(data, sampled);
+        } catch (Throwable t) {
+            // leave sampled unset (see above)
+        }
+    }
+
+    /** Whether {@code view} is exactly one whole row of the contiguous float matrix {@code source}. */
+    private static boolean isRowOf(MemorySegment view, MemorySegment source) {
+        long width = ggml_tensor.ne(source, 0);
+        long rowBytes = ggml_tensor.nb(source, 1);
+        long offset = ggml_tensor.view_offs(view);
+        return ggml_tensor.type(source) == LlamaCpp.GGML_TYPE_F32()
+                && ggml_tensor.ne(source, 2) == 1 && ggml_tensor.ne(source, 3) == 1
+                && LlamaCpp.ggml_is_contiguous(source)
+                && LlamaCpp.ggml_n_dims(view) == 1 && ggml_tensor.ne(view, 0) == width
+                && rowBytes == width * Float.BYTES && offset % rowBytes == 0 && offset / rowBytes < ggml_tensor.ne(source, 1);
+    }
+
+    int mostOpsInABuild() {
+        return mostOpsInABuild;
+    }
+
+    long sharedPicks() {
+        return sharedPicks;
+    }
+
+    /** The host path of the same pick (llama_sampler_apply): the candidate with the highest logit. */
+    private static void pickOnHost(MemorySegment sampler, MemorySegment arrayPointer) {
+        try {
+            MemorySegment array = arrayPointer.reinterpret(llama_token_data_array.layout().byteSize());
+            long size = llama_token_data_array.size(array);
+            MemorySegment candidates = llama_token_data_array.data(array).reinterpret(size * TOKEN_DATA_BYTES);
+            long best = 0;
+            for (long i = 1; i < size; i++) {
+                if (llama_token_data.logit(candidates.asSlice(i * TOKEN_DATA_BYTES))
+                        > llama_token_data.logit(candidates.asSlice(best * TOKEN_DATA_BYTES))) {
+                    best = i;
+                }
+            }
+            llama_token_data_array.selected(array, best);
+        } catch (Throwable t) {
+            // an exception must never reach native code; selected stays as llama.cpp set it
+        }
+    }
+
+    @Override
+    public void close() {
+        if (arena.scope().isAlive()) {
+            arena.close();
+        }
+    }
+}

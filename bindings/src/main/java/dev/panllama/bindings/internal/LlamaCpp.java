@@ -2293,6 +2293,65 @@ public class LlamaCpp extends LlamaCpp$shared {
         }
     }
 
+    private static class ggml_set_output {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            LlamaCpp.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ggml_set_output");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern void ggml_set_output(struct ggml_tensor *tensor)
+     * }
+     */
+    public static FunctionDescriptor ggml_set_output$descriptor() {
+        return ggml_set_output.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern void ggml_set_output(struct ggml_tensor *tensor)
+     * }
+     */
+    public static MethodHandle ggml_set_output$handle() {
+        return ggml_set_output.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern void ggml_set_output(struct ggml_tensor *tensor)
+     * }
+     */
+    public static MemorySegment ggml_set_output$address() {
+        return ggml_set_output.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern void ggml_set_output(struct ggml_tensor *tensor)
+     * }
+     */
+    public static void ggml_set_output(MemorySegment tensor) {
+        var mh$ = ggml_set_output.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ggml_set_output", tensor);
+            }
+            mh$.invokeExact(tensor);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class ggml_argmax {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             LlamaCpp.C_POINTER,
@@ -2723,6 +2782,66 @@ public class LlamaCpp extends LlamaCpp$shared {
                 traceDowncall("ggml_get_rows", ctx, a, b);
             }
             return (MemorySegment)mh$.invokeExact(ctx, a, b);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ggml_build_forward_expand {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            LlamaCpp.C_POINTER,
+            LlamaCpp.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ggml_build_forward_expand");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern void ggml_build_forward_expand(struct ggml_cgraph *cgraph, struct ggml_tensor *tensor)
+     * }
+     */
+    public static FunctionDescriptor ggml_build_forward_expand$descriptor() {
+        return ggml_build_forward_expand.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern void ggml_build_forward_expand(struct ggml_cgraph *cgraph, struct ggml_tensor *tensor)
+     * }
+     */
+    public static MethodHandle ggml_build_forward_expand$handle() {
+        return ggml_build_forward_expand.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern void ggml_build_forward_expand(struct ggml_cgraph *cgraph, struct ggml_tensor *tensor)
+     * }
+     */
+    public static MemorySegment ggml_build_forward_expand$address() {
+        return ggml_build_forward_expand.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern void ggml_build_forward_expand(struct ggml_cgraph *cgraph, struct ggml_tensor *tensor)
+     * }
+     */
+    public static void ggml_build_forward_expand(MemorySegment cgraph, MemorySegment tensor) {
+        var mh$ = ggml_build_forward_expand.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ggml_build_forward_expand", cgraph, tensor);
+            }
+            mh$.invokeExact(cgraph, tensor);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {

@@ -69,8 +69,12 @@ public final class EngineCore {
         this.control = new EngineControl(this, args.enableSleepMode());
         this.maxModelLen = maxModelLen;
         this.kv = new KvCacheManager(context, args.maxNumSeqs(), prefixBlockSize(model, context, args));
-        this.scheduler = new Scheduler(args.schedulingPolicy(), args.maxNumBatchedTokens(), kv, args.maxLoras());
-        this.runner = new ModelRunner(context, args.maxNumBatchedTokens(), deviceSampling(args));
+        boolean inGraph = deviceSampling(args);
+        // with picks made in the graph a step is one micro-batch, whose graph hands all its picks back in one copy
+        // (Context.decode refuses more); llama.cpp would split a larger step into micro-batches anyway
+        int stepTokens = inGraph ? Math.min(args.maxNumBatchedTokens(), context.microBatchSize()) : args.maxNumBatchedTokens();
+        this.scheduler = new Scheduler(args.schedulingPolicy(), stepTokens, kv, args.maxLoras());
+        this.runner = new ModelRunner(context, stepTokens, inGraph);
         this.sink = sink;
         this.thread = Thread.ofPlatform().name("panllama-engine-core").daemon(true).unstarted(this::loop);
     }

@@ -41,6 +41,12 @@ public final class Context implements AutoCloseable {
     /** Makes the in-graph greedy samplers (one argmax op for all of a step's rows); made at the first one. */
     private GraphArgmax graphArgmax;
     private int lastBatchSize;
+    /** Output row of each batch index of the last decode (the order llama.cpp stores outputs in). */
+    private int[] outputRow = new int[0];
+    /** Whether the last decode's graph kept its picks for one read-back, and whether they were read into picks. */
+    private boolean picksInGraph;
+    private boolean picksRead;
+    private MemorySegment picks;
     /** Where {@link #graphReuses} has llama.cpp's counters returned, reused so that asking twice a step allocates nothing. */
     private final java.lang.foreign.SegmentAllocator perfData;
     /** What llama.cpp applies now, so a closing adapter can be taken off before its memory goes. */
@@ -197,9 +203,14 @@ public final class Context implements AutoCloseable {
      */
     public boolean decode(Batch batch) {
         validate(batch);
+        if (graphArgmax != null) {
+            graphArgmax.planDecode(picksCanBeKept() && batch.size() <= microBatchSize);
+        }
         int rc = LlamaCpp.llama_decode(handle, batch.struct());
         outputs.clear();
         deviceSampled.clear();
+        picksInGraph = false;
+        picksRead = false;
         lastBatchSize = 0;
         if (rc == 1) {
             return false;
@@ -208,8 +219,13 @@ public final class Context implements AutoCloseable {
             throw new NativeCallException("llama_decode failed with " + rc + ": " + orNoDetail(NativeLog.takeErrors()));
         }
         lastBatchSize = batch.size();
+        if (outputRow.length < batch.size()) {
+            outputRow = new int[batchSize];
+        }
+        int row = 0;
         for (int i = 0; i < batch.size(); i++) {
             if (batch.wantsLogits(i)) {
+                outputRow[i] = row++;
                 outputs.set(i);
                 // llama.cpp samples an output in the graph by its token's first sequence
                 if (deviceGreedy.containsKey(batch.seqId(i, 0))) {
@@ -217,7 +233,17 @@ public final class Context implements AutoCloseable {
                 }
             }
         }
+        picksInGraph = !deviceSampled.isEmpty() && graphArgmax.picksKept();
         return true;
+    }
+
+    /**
+     * Whether llama.cpp keeps a micro-batch's outputs in batch order, which reading the graph's picks back by row
+     * relies on: true for one unified cache or a single sequence; several per-sequence caches regroup tokens by
+     * sequence.
+     */
+    private boolean picksCanBeKept() {
+        return params.unifiedKv() || maxSequences == 1;
     }
 
     /**
@@ -267,6 +293,11 @@ public final class Context implements AutoCloseable {
         return graphArgmax;
     }
 
+    /** Whether the last decode's graph kept its picks for one read-back (else llama.cpp copied them per row). */
+    boolean picksReadBack() {
+        return picksInGraph;
+    }
+
     /** Whether sequence {@code seq}'s tokens are picked inside the graph. */
     public boolean isDeviceGreedy(int seq) {
         return deviceGreedy.containsKey(seq);
@@ -278,7 +309,20 @@ public final class Context implements AutoCloseable {
         if (!deviceSampled.get(i)) {
             throw new IllegalArgumentException("batch index " + i + " was not sampled in the graph: its sequence has no device sampler");
         }
-        int token = LlamaCpp.llama_get_sampled_token_ith(handle, i);
+        int token;
+        if (picksInGraph) {
+            if (!picksRead) {
+                if (picks == null) {
+                    picks = arena.allocate(ValueLayout.JAVA_INT, batchSize + 1L);
+                }
+                LlamaCpp.llama_synchronize(handle); // the read-back does not wait for the device by itself
+                graphArgmax.readPicks(picks, outputs.cardinality());
+                picksRead = true;
+            }
+            token = picks.getAtIndex(ValueLayout.JAVA_INT, outputRow[i]);
+        } else {
+            token = LlamaCpp.llama_get_sampled_token_ith(handle, i);
+        }
         if (token < 0 || token >= vocabSize) {
             throw new NativeCallException("no token sampled in the graph for batch index " + i + ": " + orNoDetail(NativeLog.takeErrors()));
         }
@@ -341,6 +385,10 @@ public final class Context implements AutoCloseable {
                     outputsOf.set(seq);
                 }
             }
+        }
+        if (!deviceGreedyOutputs.isEmpty() && n > microBatchSize && picksCanBeKept()) {
+            throw new IllegalArgumentException("batch of " + n + " tokens has outputs picked in the graph: such a batch"
+                    + " must fit one micro-batch of " + microBatchSize + " tokens (split it, or turn device greedy off)");
         }
     }
 

@@ -18,6 +18,10 @@ import java.lang.foreign.MemorySegment;
  * samplers made here add, for the first view of a graph, one argmax over the whole logits tensor behind the views (a
  * block per row, all rows at once), and give each sequence the entry of its row. The picks are the same argmax.
  * <p>
+ * Handing each sequence its entry through llama.cpp costs a device-to-host copy per sequence after every decode. When
+ * the coming decode is one micro-batch ({@link #planDecode}), the graph instead keeps the whole argmax as an output and
+ * {@link #readPicks} brings every row's pick back in one copy; llama.cpp then copies nothing per sequence.
+ * <p>
  * One per context: llama.cpp builds a context's graphs on the thread that decodes, one at a time, and announces each
  * build to the samplers ({@code backend_reset}) before asking them for ops, which is when the remembered op is dropped.
  * The upcall stubs and the interface table live in this object's arena, which must outlive every sampler made here.
@@ -32,6 +36,10 @@ final class GraphArgmax implements AutoCloseable {
     /** The logits tensor whose rows {@link #rowsArgmax} picks from, in the graph being built; NULL between builds. */
     private MemorySegment rows = MemorySegment.NULL;
     private MemorySegment rowsArgmax = MemorySegment.NULL;
+    /** Whether graphs built from now on keep their argmax for {@link #readPicks} (set before each decode). */
+    private boolean keepPicks;
+    /** The argmax the last built graph kept as an output, or NULL when it handed picks to llama.cpp per row. */
+    private MemorySegment keptPicks = MemorySegment.NULL;
     /** Picks taken from an argmax over a whole logits matrix, and the most such ops one graph got: for tests. */
     private long sharedPicks;
     private int opsThisBuild;
@@ -56,10 +64,40 @@ final class GraphArgmax implements AutoCloseable {
         return SamplerChain.of(LlamaCpp.llama_sampler_init(iface, MemorySegment.NULL));
     }
 
+    /**
+     * Whether graphs built for the coming decode keep their argmax to be read back in one copy. Only for a decode of
+     * one micro-batch: with several, each computes its own graph and only the last one's picks could be read.
+     */
+    void planDecode(boolean keep) {
+        keepPicks = keep;
+    }
+
+    /**
+     * Whether the graph that ran last kept its picks for {@link #readPicks}. llama.cpp runs a decode on the graph it
+     * built last, or reuses the one before when nothing was built since, so the last build tells.
+     */
+    boolean picksKept() {
+        return !keptPicks.equals(MemorySegment.NULL);
+    }
+
+    /**
+     * Copies the first {@code count} rows' picks of the graph that ran last into {@code into} (32-bit tokens, in the
+     * order of the decode's outputs). The decode must have finished on its device ({@code llama_synchronize}): the
+     * copy does not wait for it.
+     */
+    void readPicks(MemorySegment into, int count) {
+        MemorySegment kept = keptPicks.reinterpret(TENSOR_BYTES);
+        if (count > ggml_tensor.ne(kept, 0)) {
+            throw new IllegalStateException("the graph picked for " + ggml_tensor.ne(kept, 0) + " rows, not " + count);
+        }
+        LlamaCpp.ggml_backend_tensor_get(kept, into, 0, (long) count * Integer.BYTES);
+    }
+
     /** A new graph is being built: the previous one's argmax op is gone with it. */
     private void forget() {
         rows = MemorySegment.NULL;
         rowsArgmax = MemorySegment.NULL;
+        keptPicks = MemorySegment.NULL;
         opsThisBuild = 0;
     }
 
@@ -79,8 +117,18 @@ final class GraphArgmax implements AutoCloseable {
                     rowsArgmax = LlamaCpp.ggml_argmax(ctx, source);
                     rows = source;
                     mostOpsInABuild = Math.max(mostOpsInABuild, ++opsThisBuild);
+                    if (keepPicks) {
+                        // an output, so the allocator keeps its memory to the end; in the graph, as no sampler hands
+                        // llama.cpp a tensor that would bring it in
+                        LlamaCpp.ggml_set_output(rowsArgmax);
+                        LlamaCpp.ggml_build_forward_expand(graph, rowsArgmax);
+                        keptPicks = rowsArgmax;
+                    }
                 }
                 sharedPicks++;
+                if (keepPicks) {
+                    return; // nothing for llama.cpp to copy: readPicks brings all rows back at once
+                }
                 long row = ggml_tensor.view_offs(logits) / ggml_tensor.nb(source.reinterpret(TENSOR_BYTES), 1);
                 sampled = LlamaCpp.ggml_view_1d(ctx, rowsArgmax, 1, row * Integer.BYTES);
             } else {

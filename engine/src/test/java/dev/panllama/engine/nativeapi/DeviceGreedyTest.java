@@ -104,6 +104,7 @@ class DeviceGreedyTest {
             assertEquals(host[1], onDevice.deviceSampledToken(out[1]));
             assertEquals(host[2], onDevice.logitsRow(out[2]).argmax());
             assertEquals(host[3], onDevice.deviceSampledToken(out[3]));
+            assertTrue(onDevice.picksReadBack(), "a one-micro-batch decode reads all picks back in one copy");
             assertEquals(1, onDevice.graphArgmax().mostOpsInABuild(), "one argmax op for all rows of a graph");
             assertTrue(onDevice.graphArgmax().sharedPicks() - picksBefore >= 3, "every sequence's pick is a row of it");
 
@@ -115,6 +116,50 @@ class DeviceGreedyTest {
             assertEquals(host[3], onDevice.deviceSampledToken(again[0]));
             assertEquals(host[1], onDevice.deviceSampledToken(again[1]));
             assertEquals(1, onDevice.graphArgmax().mostOpsInABuild());
+        }
+    }
+
+    @Test
+    void separateCachesHandPicksOverPerRow() {
+        int[][] prompts = {{1, 450, 3303}, {1, 9038, 2501, 263}, {1, 338, 7933, 450, 263}};
+        int[] host = new int[prompts.length];
+        ContextParams separate = new ContextParams(256, 64, 64, 4, 1, 0, false, ContextParams.FlashAttention.AUTO, false,
+                "f16", null);
+        try (Context plain = Context.create(model, separate); Batch batch = new Batch(64, 1)) {
+            int[] out = addAll(batch, prompts);
+            assertTrue(plain.decode(batch));
+            for (int s = 0; s < prompts.length; s++) {
+                host[s] = plain.logitsRow(out[s]).argmax();
+            }
+        }
+        try (Context onDevice = Context.create(model, separate); Batch batch = new Batch(64, 1)) {
+            for (int s = 0; s < prompts.length; s++) {
+                assertTrue(onDevice.setDeviceGreedy(s, true));
+            }
+            int[] out = addAll(batch, prompts);
+            assertTrue(onDevice.decode(batch));
+            // llama.cpp regroups a batch by sequence for separate caches: its own per-row hand-off keeps the order
+            assertFalse(onDevice.picksReadBack());
+            for (int s = 0; s < prompts.length; s++) {
+                assertEquals(host[s], onDevice.deviceSampledToken(out[s]));
+            }
+        }
+    }
+
+    @Test
+    void aBatchWithPicksInTheGraphMustFitOneMicroBatch() {
+        ContextParams smallMicroBatches = new ContextParams(256, 64, 8, 4, 1, 0, false, ContextParams.FlashAttention.AUTO,
+                true, "f16", null);
+        int[] prompt = {1, 450, 3303, 338, 7933, 9038, 2501, 263, 931, 29892};
+        try (Context ctx = Context.create(model, smallMicroBatches); Batch batch = new Batch(64, 1)) {
+            assertTrue(ctx.setDeviceGreedy(0, true));
+            int last = addAll(batch, new int[][] {prompt})[0];
+            IllegalArgumentException tooBig = assertThrows(IllegalArgumentException.class, () -> ctx.decode(batch));
+            assertTrue(tooBig.getMessage().contains("one micro-batch of 8 tokens"), tooBig.getMessage());
+            // without the in-graph pick the same batch decodes (llama.cpp splits it), and the context stays usable
+            assertFalse(ctx.setDeviceGreedy(0, false));
+            assertTrue(ctx.decode(batch));
+            assertTrue(ctx.logitsRow(last).argmax() >= 0);
         }
     }
 

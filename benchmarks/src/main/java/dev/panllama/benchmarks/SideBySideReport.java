@@ -60,13 +60,17 @@ public record SideBySideReport(String preset, String startedAt, String commit, S
             md.append("Medians over the steps in which every stream decoded, µs: decode is llama_decode until the device is"
                     + " done (all llama.cpp's tools spend), sample is reading logits and picking tokens, scheduling is the rest"
                     + " of the step, between is the engine thread outside steps; graph reused is the share of those steps that"
-                    + " llama.cpp ran on the previous step's compute graph instead of building a new one.\n\n");
-            md.append("| model | streams | steps | period | decode | sample | scheduling | between | graph reused |\n");
-            md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                    + " llama.cpp ran on the previous step's compute graph instead of building a new one; mean period is"
+                    + " the mean, which slow steps raise above the median (a rate counts them in full), and new-graph"
+                    + " period the mean of the steps that built a new graph.\n\n");
+            md.append("| model | streams | steps | period | decode | sample | scheduling | between | graph reused | mean period"
+                    + " | new-graph period |\n");
+            md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
             for (StepAnatomy a : stepAnatomy) {
-                md.append(String.format("| %s | %d | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.0f%% |%n", a.model(),
-                        a.streams(), a.steps(), a.periodMicros(), a.decodeMicros(), a.sampleMicros(), a.schedulingMicros(),
-                        a.betweenMicros(), 100 * a.graphReuse()));
+                md.append(String.format("| %s | %d | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.0f%% | %.1f | %.1f |%n",
+                        a.model(), a.streams(), a.steps(), a.periodMicros(), a.decodeMicros(), a.sampleMicros(),
+                        a.schedulingMicros(), a.betweenMicros(), 100 * a.graphReuse(), a.meanPeriodMicros(),
+                        a.newGraphPeriodMicros()));
             }
         }
         return md.toString();

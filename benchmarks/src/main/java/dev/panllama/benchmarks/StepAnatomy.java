@@ -12,6 +12,8 @@ import java.util.function.ToLongFunction;
  * {@code decode} is llama_decode up to the device finishing; {@code sample} is reading logits and picking tokens;
  * {@code scheduling} is the rest of the step (batch building, KV bookkeeping, outputs handed over); {@code between} is
  * the engine thread's time outside steps (its inbox, control checks). llama.cpp's tools spend only {@code decode}.
+ * {@code meanPeriodMicros} is the mean period: above the median when some steps stall, which a rate counts in full;
+ * {@code newGraphPeriodMicros} is the mean period of the steps that built a new graph (0 when none did).
  * {@code graphReuse} is the share of the counted steps that llama.cpp ran on the previous step's graph: a step that
  * does not rebuilds and reallocates it (and on a GPU captures it anew), which llama-bench's steady loop never does.
  *
@@ -20,7 +22,8 @@ import java.util.function.ToLongFunction;
  * @param steps  how many steps were counted
  */
 public record StepAnatomy(String model, int streams, int steps, double periodMicros, double decodeMicros,
-                          double sampleMicros, double schedulingMicros, double betweenMicros, double graphReuse) {
+                          double sampleMicros, double schedulingMicros, double betweenMicros, double graphReuse,
+                          double meanPeriodMicros, double newGraphPeriodMicros) {
 
     /** The anatomy of the steps in {@code recorded} that decoded exactly {@code streams} requests; null when none did. */
     static StepAnatomy of(int streams, Collection<StepStats> recorded) {
@@ -33,6 +36,8 @@ public record StepAnatomy(String model, int streams, int steps, double periodMic
         }
         long[] periods = new long[steps.size() - 1];
         long[] between = new long[steps.size() - 1];
+        long newGraphNanos = 0;
+        int newGraphSteps = 0;
         int n = 0;
         for (int i = 1; i < steps.size(); i++) {
             StepStats previous = steps.get(i - 1);
@@ -40,6 +45,10 @@ public record StepAnatomy(String model, int streams, int steps, double periodMic
             if (current.step() == previous.step() + 1) {
                 periods[n] = current.startNanos() - previous.startNanos();
                 between[n++] = current.startNanos() - previous.startNanos() - previous.nanos();
+                if (!previous.graphReused()) {
+                    newGraphNanos += current.startNanos() - previous.startNanos();
+                    newGraphSteps++;
+                }
             }
         }
         return new StepAnatomy(null, streams, steps.size(),
@@ -48,11 +57,14 @@ public record StepAnatomy(String model, int streams, int steps, double periodMic
                 medianMicros(steps, StepStats::sampleNanos),
                 medianMicros(steps, s -> s.nanos() - s.decodeNanos() - s.sampleNanos()),
                 medianMicros(Arrays.copyOf(between, n)),
-                steps.stream().filter(StepStats::graphReused).count() / (double) steps.size());
+                steps.stream().filter(StepStats::graphReused).count() / (double) steps.size(),
+                Arrays.stream(periods, 0, n).average().orElse(0) / 1e3,
+                newGraphSteps == 0 ? 0 : newGraphNanos / 1e3 / newGraphSteps);
     }
 
     StepAnatomy forModel(String name) {
-        return new StepAnatomy(name, streams, steps, periodMicros, decodeMicros, sampleMicros, schedulingMicros, betweenMicros, graphReuse);
+        return new StepAnatomy(name, streams, steps, periodMicros, decodeMicros, sampleMicros, schedulingMicros, betweenMicros,
+                graphReuse, meanPeriodMicros, newGraphPeriodMicros);
     }
 
     private static double medianMicros(List<StepStats> steps, ToLongFunction<StepStats> value) {

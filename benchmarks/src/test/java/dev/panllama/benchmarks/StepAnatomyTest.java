@@ -41,19 +41,24 @@ class StepAnatomyTest {
         assertEquals(100.0, a.schedulingMicros()); // 1000-800-100, 1000-800-120=80, 1200-900-100=200 → 100
         assertEquals(1100.0, a.periodMicros());    // 6100-5000 and 7200-6100
         assertEquals(100.0, a.betweenMicros());
+        assertEquals(1100.0, a.meanPeriodMicros());
         assertNull(a.model());
         assertEquals("m", a.forModel("m").model());
     }
 
     @Test
-    void graphReuseIsTheShareOfCountedStepsOnThePreviousGraph() {
+    void graphReuseIsTheShareOfCountedStepsOnThePreviousGraphAndTheMeanCountsStalls() {
         List<StepStats> steps = List.of(
                 step(1, 2, 64, 0, 5000, 4800, 100, false),  // prefill: not counted
                 step(2, 2, 0, 5000, 1000, 800, 100, false),
                 step(3, 2, 0, 6000, 1000, 800, 100, true),
                 step(4, 2, 0, 7000, 1000, 800, 100, true),
-                step(5, 2, 0, 8000, 1000, 800, 100, true));
-        assertEquals(0.75, StepAnatomy.of(2, steps).graphReuse());
+                step(5, 2, 0, 10000, 1000, 800, 100, true)); // after a 2 ms stall
+        StepAnatomy a = StepAnatomy.of(2, steps);
+        assertEquals(0.75, a.graphReuse());
+        assertEquals(1000.0, a.periodMicros());
+        assertEquals(5000.0 / 3, a.meanPeriodMicros(), 1e-9);
+        assertEquals(1000.0, a.newGraphPeriodMicros()); // step 2 built one: 6000 - 5000
     }
 
     @Test

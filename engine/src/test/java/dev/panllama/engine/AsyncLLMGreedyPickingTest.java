@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Wherever greedy tokens are picked, they are the same: inside the decode graph (turned on explicitly here; by default
- * only a one-sequence GPU engine picks there), on several threads when a step has many large rows, or in order on the
- * engine thread. Requests that need their logits (logprobs, penalties, sampling, prompt logprobs) share steps with
+ * GPU engines pick there), read back per row or all at once, on several threads when a step has many large rows, or in
+ * order on the engine thread. Requests that need their logits (logprobs, penalties, sampling, prompt logprobs) share steps with
  * graph-picked ones unchanged.
  */
 class AsyncLLMGreedyPickingTest {

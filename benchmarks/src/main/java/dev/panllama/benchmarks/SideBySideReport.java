@@ -62,15 +62,16 @@ public record SideBySideReport(String preset, String startedAt, String commit, S
                     + " of the step, between is the engine thread outside steps; graph reused is the share of those steps that"
                     + " llama.cpp ran on the previous step's compute graph instead of building a new one; mean period is"
                     + " the mean, which slow steps raise above the median (a rate counts them in full), and new-graph"
-                    + " period the mean of the steps that built a new graph.\n\n");
+                    + " period the mean of the steps that built a new graph; first prefill the period of the first step"
+                    + " that prefilled (a single stream's prompt step), which rates include.\n\n");
             md.append("| model | streams | steps | period | decode | sample | scheduling | between | graph reused | mean period"
-                    + " | new-graph period |\n");
-            md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                    + " | new-graph period | first prefill |\n");
+            md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
             for (StepAnatomy a : stepAnatomy) {
-                md.append(String.format("| %s | %d | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.0f%% | %.1f | %.1f |%n",
+                md.append(String.format("| %s | %d | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.0f%% | %.1f | %.1f | %.1f |%n",
                         a.model(), a.streams(), a.steps(), a.periodMicros(), a.decodeMicros(), a.sampleMicros(),
                         a.schedulingMicros(), a.betweenMicros(), 100 * a.graphReuse(), a.meanPeriodMicros(),
-                        a.newGraphPeriodMicros()));
+                        a.newGraphPeriodMicros(), a.firstPrefillPeriodMicros()));
             }
         }
         return md.toString();

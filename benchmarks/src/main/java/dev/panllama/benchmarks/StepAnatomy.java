@@ -13,7 +13,9 @@ import java.util.function.ToLongFunction;
  * {@code scheduling} is the rest of the step (batch building, KV bookkeeping, outputs handed over); {@code between} is
  * the engine thread's time outside steps (its inbox, control checks). llama.cpp's tools spend only {@code decode}.
  * {@code meanPeriodMicros} is the mean period: above the median when some steps stall, which a rate counts in full;
- * {@code newGraphPeriodMicros} is the mean period of the steps that built a new graph (0 when none did).
+ * {@code newGraphPeriodMicros} is the mean period of the steps that built a new graph (0 when none did);
+ * {@code firstPrefillPeriodMicros} is the period of the measurement's first step that prefilled (for a single stream,
+ * its prompt's step), which the counted steps leave out but a rate includes.
  * {@code graphReuse} is the share of the counted steps that llama.cpp ran on the previous step's graph: a step that
  * does not rebuilds and reallocates it (and on a GPU captures it anew), which llama-bench's steady loop never does.
  *
@@ -23,7 +25,7 @@ import java.util.function.ToLongFunction;
  */
 public record StepAnatomy(String model, int streams, int steps, double periodMicros, double decodeMicros,
                           double sampleMicros, double schedulingMicros, double betweenMicros, double graphReuse,
-                          double meanPeriodMicros, double newGraphPeriodMicros) {
+                          double meanPeriodMicros, double newGraphPeriodMicros, double firstPrefillPeriodMicros) {
 
     /** The anatomy of the steps in {@code recorded} that decoded exactly {@code streams} requests; null when none did. */
     static StepAnatomy of(int streams, Collection<StepStats> recorded) {
@@ -59,12 +61,24 @@ public record StepAnatomy(String model, int streams, int steps, double periodMic
                 medianMicros(Arrays.copyOf(between, n)),
                 steps.stream().filter(StepStats::graphReused).count() / (double) steps.size(),
                 Arrays.stream(periods, 0, n).average().orElse(0) / 1e3,
-                newGraphSteps == 0 ? 0 : newGraphNanos / 1e3 / newGraphSteps);
+                newGraphSteps == 0 ? 0 : newGraphNanos / 1e3 / newGraphSteps,
+                firstPrefillPeriodMicros(recorded));
     }
 
     StepAnatomy forModel(String name) {
         return new StepAnatomy(name, streams, steps, periodMicros, decodeMicros, sampleMicros, schedulingMicros, betweenMicros,
-                graphReuse, meanPeriodMicros, newGraphPeriodMicros);
+                graphReuse, meanPeriodMicros, newGraphPeriodMicros, firstPrefillPeriodMicros);
+    }
+
+    private static double firstPrefillPeriodMicros(Collection<StepStats> recorded) {
+        List<StepStats> all = recorded.stream().filter(s -> s.nanos() > 0)
+                .sorted((a, b) -> Long.compare(a.step(), b.step())).toList();
+        for (int i = 0; i + 1 < all.size(); i++) {
+            if (all.get(i).prefillTokens() > 0 && all.get(i + 1).step() == all.get(i).step() + 1) {
+                return (all.get(i + 1).startNanos() - all.get(i).startNanos()) / 1e3;
+            }
+        }
+        return 0;
     }
 
     private static double medianMicros(List<StepStats> steps, ToLongFunction<StepStats> value) {

@@ -59,6 +59,7 @@ class StepAnatomyTest {
         assertEquals(1000.0, a.periodMicros());
         assertEquals(5000.0 / 3, a.meanPeriodMicros(), 1e-9);
         assertEquals(1000.0, a.newGraphPeriodMicros()); // step 2 built one: 6000 - 5000
+        assertEquals(5000.0, a.firstPrefillPeriodMicros()); // step 1, the prompt's
     }
 
     @Test

@@ -175,9 +175,10 @@ final class BenchCommand {
     private static void printAnatomy(java.io.PrintWriter out, dev.panllama.benchmarks.StepAnatomy a) {
         if (a != null) {
             out.printf("    step %.1f µs = decode %.1f + sample %.1f + scheduling %.1f + between %.1f (median of %d steps;"
-                            + " mean step %.1f µs; %.0f%% on a reused graph, %.1f µs a step on a new one)%n", a.periodMicros(),
-                    a.decodeMicros(), a.sampleMicros(), a.schedulingMicros(), a.betweenMicros(), a.steps(),
-                    a.meanPeriodMicros(), 100 * a.graphReuse(), a.newGraphPeriodMicros());
+                            + " mean step %.1f µs; %.0f%% on a reused graph, %.1f µs a step on a new one; first prefill step"
+                            + " %.1f µs)%n", a.periodMicros(), a.decodeMicros(), a.sampleMicros(), a.schedulingMicros(),
+                    a.betweenMicros(), a.steps(), a.meanPeriodMicros(), 100 * a.graphReuse(), a.newGraphPeriodMicros(),
+                    a.firstPrefillPeriodMicros());
         }
     }
 

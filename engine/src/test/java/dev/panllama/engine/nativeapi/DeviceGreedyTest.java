@@ -85,15 +85,8 @@ class DeviceGreedyTest {
     void oneArgmaxOpPicksForEverySequenceOfAStep() {
         int[][] prompts = {{1, 450, 3303}, {1, 9038, 2501, 263}, {1, 931, 29892}, {1, 338, 7933, 450, 263},
                 {1, 263, 931, 2501}};
-        int[] host = new int[prompts.length];
         ContextParams six = ContextParams.defaults().withContextLength(256).withMaxSequences(6).withThreads(1);
-        try (Context plain = Context.create(model, six); Batch batch = new Batch(64, 1)) {
-            int[] out = addAll(batch, prompts);
-            assertTrue(plain.decode(batch));
-            for (int s = 0; s < prompts.length; s++) {
-                host[s] = plain.logitsRow(out[s]).argmax();
-            }
-        }
+        int[] host = hostArgmax(six, prompts);
         try (Context onDevice = Context.create(model, six); Batch batch = new Batch(64, 1)) {
             // sequence 2 keeps its logits: its row is in the matrix too, and nobody takes its entry
             int[] inGraph = {0, 1, 3, 4};
@@ -127,16 +120,9 @@ class DeviceGreedyTest {
     @Test
     void separateCachesHandPicksOverPerRow() {
         int[][] prompts = {{1, 450, 3303}, {1, 9038, 2501, 263}, {1, 338, 7933, 450, 263}, {1, 931, 29892}};
-        int[] host = new int[prompts.length];
         ContextParams separate = new ContextParams(256, 64, 64, 4, 1, 0, false, ContextParams.FlashAttention.AUTO, false,
                 "f16", null);
-        try (Context plain = Context.create(model, separate); Batch batch = new Batch(64, 1)) {
-            int[] out = addAll(batch, prompts);
-            assertTrue(plain.decode(batch));
-            for (int s = 0; s < prompts.length; s++) {
-                host[s] = plain.logitsRow(out[s]).argmax();
-            }
-        }
+        int[] host = hostArgmax(separate, prompts);
         try (Context onDevice = Context.create(model, separate); Batch batch = new Batch(64, 1)) {
             for (int s = 0; s < prompts.length; s++) {
                 assertTrue(onDevice.setDeviceGreedy(s, true));
@@ -166,6 +152,19 @@ class DeviceGreedyTest {
             assertTrue(ctx.decode(batch));
             assertTrue(ctx.logitsRow(last).argmax() >= 0);
         }
+    }
+
+    /** What the host's argmax picks after each prompt, all decoded together in a context without in-graph picks. */
+    private static int[] hostArgmax(ContextParams params, int[][] prompts) {
+        int[] host = new int[prompts.length];
+        try (Context plain = Context.create(model, params); Batch batch = new Batch(64, 1)) {
+            int[] out = addAll(batch, prompts);
+            assertTrue(plain.decode(batch));
+            for (int s = 0; s < prompts.length; s++) {
+                host[s] = plain.logitsRow(out[s]).argmax();
+            }
+        }
+        return host;
     }
 
     /** Prompt s as sequence s, each with its last token's output; returns the output indices. */

@@ -4,6 +4,7 @@ import dev.panllama.benchmarks.BenchModels;
 import dev.panllama.benchmarks.BenchPreset;
 import dev.panllama.benchmarks.Comparison;
 import dev.panllama.benchmarks.PanllamaBench;
+import dev.panllama.benchmarks.RawDecodeLoop;
 import dev.panllama.benchmarks.RepoLayout;
 import dev.panllama.benchmarks.SideBySide;
 import dev.panllama.benchmarks.SideBySideReport;
@@ -118,6 +119,11 @@ final class BenchCommand {
         @Option(names = {"-n", "--tokens"}, defaultValue = "128", description = "Tokens to decode (default: ${DEFAULT-VALUE}).")
         int tokens;
 
+        @Option(names = "--raw", description = "Also run llama-bench's tg loop through the bindings without the engine"
+                + " (decode + synchronize per token, random next token, nothing sampled): what calling llama.cpp from"
+                + " the JVM costs, apart from what the engine adds.")
+        boolean raw;
+
         @Override
         public Integer call() throws InterruptedException {
             List<Double> rates = new ArrayList<>();
@@ -129,6 +135,12 @@ final class BenchCommand {
                 }
                 out.printf("single-stream decode: %.1f tok/s (median of %s)%n", Comparison.median(rates), format(rates));
                 printAnatomy(out, bench.lastAnatomy());
+            }
+            if (raw) {
+                try (RawDecodeLoop loop = RawDecodeLoop.open(choice.resolve(), tokens, choice.effectiveThreads(), choice.gpu)) {
+                    out.printf("raw decode loop, no engine: %.1f tok/s (median of %d runs)%n",
+                            loop.tokensPerSecond(Math.max(3, choice.repetitions)), Math.max(3, choice.repetitions));
+                }
             }
             return 0;
         }

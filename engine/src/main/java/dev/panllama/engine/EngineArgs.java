@@ -36,7 +36,8 @@ import java.util.Locale;
  * @param parallel             RPC workers, tensor split and data-parallel replicas
  * @param deviceSampling       pick greedy requests' tokens inside the decode graph (llama.cpp's backend sampling), so
  *                             that a GPU never copies their 128k-entry logits rows back to the host; null = on when
- *                             layers are offloaded to a local GPU
+ *                             layers are offloaded to a local GPU. Such an engine schedules at most one micro-batch
+ *                             (512 tokens) a step, so a step's picks come back in one copy
  */
 public record EngineArgs(Path model, int maxModelLen, int maxNumSeqs, int maxNumBatchedTokens, int kvCacheTokens,
                          int nGpuLayers, int threads, String kvCacheDtype, FlashAttention flashAttention, Long seed,

@@ -54,6 +54,16 @@ public final class EngineCore {
     private volatile boolean nativeMemoryLost;
     /** Set under the inbox's lock when the loop ends. */
     private boolean closed;
+    /**
+     * Whether a step's outputs wait to be handed to the output thread until the next step's decode is on the device.
+     * Waking that thread is a system call (about 7 µs on the development VM) that otherwise sits between two decodes,
+     * while a GPU idles; a GPU decode returns before the device is done, so the hand-off fits under it. Engines that
+     * pick tokens in the graph do it (GPU engines by default): on a CPU the decode has already finished when it
+     * returns, and holding outputs back would only delay them by a step.
+     */
+    private final boolean handOffUnderDecode;
+    /** A step's outputs not yet handed over (only with handOffUnderDecode); every other send hands them over first. */
+    private StepOutputs heldOutputs;
     private long steps;
 
     /**
@@ -75,6 +85,7 @@ public final class EngineCore {
         int stepTokens = inGraph ? Math.min(args.maxNumBatchedTokens(), context.microBatchSize()) : args.maxNumBatchedTokens();
         this.scheduler = new Scheduler(args.schedulingPolicy(), stepTokens, kv, args.maxLoras());
         this.runner = new ModelRunner(context, stepTokens, inGraph);
+        this.handOffUnderDecode = inGraph;
         this.sink = sink;
         this.thread = Thread.ofPlatform().name("panllama-engine-core").daemon(true).unstarted(this::loop);
     }
@@ -148,12 +159,17 @@ public final class EngineCore {
     private void loop() {
         try {
             while (true) {
-                Command command = control.canStep(scheduler) ? inbox.poll() : inbox.take();
+                boolean canStep = control.canStep(scheduler);
+                if (!canStep) {
+                    handOverHeldOutputs(); // nothing will run for a while: they must not wait for a next step
+                }
+                Command command = canStep ? inbox.poll() : inbox.take();
                 if (command == null) {
                     step();
                     control.checkWaiters();
                     continue;
                 }
+                handOverHeldOutputs();
                 if (command instanceof Stop) {
                     break;
                 }
@@ -167,7 +183,7 @@ public final class EngineCore {
             LOG.error("engine core died", t);
             closeInbox();
             control.failWaiters(t);
-            sink.accept(t);
+            send(t);
         } finally {
             if (!nativeMemoryLost) {
                 runner.close();
@@ -206,7 +222,7 @@ public final class EngineCore {
                 // the caller's thread validated the file; this is a refusal only the load itself could find
                 LOG.warn("request {} cannot use LoRA adapter {}: {}", request.id(), request.lora(), e.getMessage());
                 request.finish(FinishReason.ABORT, "LoRA adapter " + request.lora().id() + " could not be loaded: " + e.getMessage());
-                sink.accept(new StepOutputs(List.of(new EngineCoreOutput(request.id(), new int[0], null,
+                send(new StepOutputs(List.of(new EngineCoreOutput(request.id(), new int[0], null,
                         request.finishReason(), request.stopReason(), 0, null, 0)), stateOnly()));
                 return;
             }
@@ -283,12 +299,14 @@ public final class EngineCore {
         scheduler.setAdmissionOpen(control.admitsWaiting());
         List<ScheduledChunk> chunks = scheduler.schedule();
         if (chunks.isEmpty()) {
+            handOverHeldOutputs();
             return;
         }
         if (lora != null) {
             applyAdapters(chunks.getFirst().request().adapterSet());
         }
-        List<ModelRunner.Sampled> sampled = runner.execute(chunks);
+        List<ModelRunner.Sampled> sampled = runner.execute(chunks, this::handOverHeldOutputs);
+        handOverHeldOutputs(); // when the decode found no room, it never got to them
         if (sampled == null) {
             // llama.cpp found no room for the batch although the count said there was (fragmentation):
             // unheld cached prefixes go first, then a running request
@@ -317,10 +335,30 @@ public final class EngineCore {
         }
         steps++;
         int[] lookups = kv.takeStepLookups();
-        sink.accept(new StepOutputs(outputs, stats(prefill, prefillTokens, decode, lookups, start,
-                System.nanoTime() - start, runner.lastDecodeNanos(), runner.lastSampleNanos(), runner.lastGraphReused())));
-        if (scheduler.runningCount() == 0 && scheduler.waitingCount() == 0) {
+        StepOutputs stepOutputs = new StepOutputs(outputs, stats(prefill, prefillTokens, decode, lookups, start,
+                System.nanoTime() - start, runner.lastDecodeNanos(), runner.lastSampleNanos(), runner.lastGraphReused()));
+        boolean idle = scheduler.runningCount() == 0 && scheduler.waitingCount() == 0;
+        if (handOffUnderDecode && !idle) {
+            heldOutputs = stepOutputs; // handed over while the next step's decode runs on the device
+        } else {
+            send(stepOutputs);
+        }
+        if (idle) {
             runner.dropDeviceSamplers();
+        }
+    }
+
+    /** Every item for the output side goes through here, after any step outputs still held, so order is kept. */
+    private void send(Object item) {
+        handOverHeldOutputs();
+        sink.accept(item);
+    }
+
+    private void handOverHeldOutputs() {
+        if (heldOutputs != null) {
+            StepOutputs held = heldOutputs;
+            heldOutputs = null;
+            sink.accept(held);
         }
     }
 
@@ -341,17 +379,17 @@ public final class EngineCore {
      * sleep), so gauges never keep a stale value. It is a state update, not a step: no requests, 0 nanos.
      */
     void publishState() {
-        sink.accept(new StepOutputs(List.of(), stateOnly()));
+        send(new StepOutputs(List.of(), stateOnly()));
     }
 
     /** Sends final outputs made between steps (pause in abort mode), with the state after them. */
     void emitOutputs(List<EngineCoreOutput> outputs) {
-        sink.accept(new StepOutputs(outputs, stateOnly()));
+        send(new StepOutputs(outputs, stateOnly()));
     }
 
     /** Runs {@code action} on the output thread once every output sent so far was delivered. */
     void afterOutputs(Runnable action) {
-        sink.accept(action);
+        send(action);
     }
 
     Scheduler scheduler() {

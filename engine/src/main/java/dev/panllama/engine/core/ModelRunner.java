@@ -73,8 +73,11 @@ final class ModelRunner implements AutoCloseable {
         this.vocab = fresh.model().vocab();
     }
 
-    /** Decodes the chunks and samples; returns null when the KV cache had no room (nothing was computed). */
-    List<Sampled> execute(List<ScheduledChunk> chunks) {
+    /**
+     * Decodes the chunks and samples; returns null when the KV cache had no room (nothing was computed).
+     * {@code whileDeviceWorks} runs once the decode is submitted and before waiting for the device to finish it.
+     */
+    List<Sampled> execute(List<ScheduledChunk> chunks, Runnable whileDeviceWorks) {
         if (batch == null) {
             batch = new Batch(batchCapacity, 1);
         }
@@ -111,6 +114,7 @@ final class ModelRunner implements AutoCloseable {
         long decodeStart = System.nanoTime();
         boolean decoded = context.decode(batch);
         if (decoded) {
+            whileDeviceWorks.run();
             // a GPU decode returns before the device is done: wait here so decode time includes the device's share
             context.synchronize();
         }

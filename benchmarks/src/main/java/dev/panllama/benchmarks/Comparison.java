@@ -23,6 +23,17 @@ public record Comparison(String model, String metric, int streams, String refere
 
     public static final String SINGLE_STREAM = "single_stream_decode";
     public static final String AGGREGATE = "aggregate_decode";
+    /** llama-bench's loop through the bindings without the engine ({@link RawDecodeLoop}): what calling from the JVM costs. */
+    public static final String RAW_LOOP = "raw_decode_loop";
+
+    /** How a report names the measurement. */
+    public String label() {
+        return switch (metric) {
+            case SINGLE_STREAM -> "single-stream decode";
+            case RAW_LOOP -> "raw decode loop, no engine";
+            default -> "aggregate decode";
+        };
+    }
 
     public static Comparison of(String model, String metric, int streams, String tool, List<Double> panllama,
                                 List<Double> llamaCpp, Double target) {

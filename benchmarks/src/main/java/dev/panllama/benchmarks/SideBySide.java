@@ -106,6 +106,9 @@ public final class SideBySide {
                     into.noteAnatomy("single", single.lastAnatomy());
                 }
                 into.single.panllama.add(Comparison.median(runs));
+                try (RawDecodeLoop raw = RawDecodeLoop.open(model, w.singleStreamTokens(), threads, preset.gpu())) {
+                    into.rawLoop.add(raw.tokensPerSecond(preset.samples()));
+                }
                 try (PanllamaBench concurrent = PanllamaBench.forConcurrency(model, w, threads, preset.gpu())) {
                     for (int streams : w.concurrency()) {
                         into.aggregate.get(streams).panllama.add(concurrent.concurrentDecode(streams, w.promptTokens(),
@@ -138,6 +141,8 @@ public final class SideBySide {
     private static final class Samples {
         final Workload workload;
         final Pair single = new Pair();
+        /** The raw decode loop's rates; compared with the same llama-bench rates as {@link #single}. */
+        final List<Double> rawLoop = new ArrayList<>();
         final Map<Integer, Pair> aggregate = new LinkedHashMap<>();
         /** The latest repetition's step anatomy per measurement. */
         final Map<String, StepAnatomy> anatomy = new LinkedHashMap<>();
@@ -158,6 +163,9 @@ public final class SideBySide {
             String model = workload.model();
             list.add(Comparison.of(model, Comparison.SINGLE_STREAM, 1, "llama-bench", single.panllama, single.llamaCpp,
                     target(model, Comparison.SINGLE_STREAM, 1, gpu)));
+            if (!rawLoop.isEmpty()) {
+                list.add(Comparison.of(model, Comparison.RAW_LOOP, 1, "llama-bench", rawLoop, single.llamaCpp, null));
+            }
             aggregate.forEach((streams, pair) -> list.add(Comparison.of(model, Comparison.AGGREGATE, streams,
                     "llama-batched-bench", pair.panllama, pair.llamaCpp, target(model, Comparison.AGGREGATE, streams, gpu))));
             return list;

@@ -44,7 +44,7 @@ public record SideBySideReport(String preset, String startedAt, String commit, S
         md.append("|---|---|---:|---:|---:|---:|---:|:---:|\n");
         for (Comparison c : comparisons) {
             md.append(String.format("| %s | %s (vs %s) | %d | %.1f | %.1f | %.3f | %s | %s |%n", c.model(),
-                    c.metric().equals(Comparison.SINGLE_STREAM) ? "single-stream decode" : "aggregate decode",
+                    c.label(),
                     c.referenceTool(), c.streams(), c.panllamaMedian(), c.llamaCppMedian(), c.ratio(),
                     c.target() == null ? "" : String.format("≥ %.2f", c.target()),
                     c.meetsTarget() == null ? "" : c.meetsTarget() ? "yes" : "**no**"));
@@ -52,6 +52,8 @@ public record SideBySideReport(String preset, String startedAt, String commit, S
         md.append("\nBoth sides decode with the same native build and thread count, interleaved. Single stream: panllama"
                 + " runs a one-sequence engine (as llama-bench's context) and counts the one-token prompt's decode and"
                 + " every output decode from the engine's scheduling timestamp to the last token; llama-bench reports tg."
+                + " Raw decode loop: llama-bench's tg loop run through panllama's bindings from a Java thread, without"
+                + " the engine (what calling llama.cpp from the JVM costs, apart from what the engine adds)."
                 + " Aggregate: requests sent together through AsyncLLM (greedy, ignore_eos), rates summed over the"
                 + " window in which every stream decodes, against llama-batched-bench S_TG with the same unified KV"
                 + " cache size and batch size (-kvu -c -b -ub).\n");

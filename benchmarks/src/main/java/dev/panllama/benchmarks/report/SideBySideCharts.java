@@ -55,6 +55,9 @@ final class SideBySideCharts {
         if (c.metric().equals(Comparison.SINGLE_STREAM)) {
             return "single stream";
         }
+        if (c.metric().equals(Comparison.RAW_LOOP)) {
+            return "raw loop";
+        }
         return c.streams() == 1 ? "1 stream" : c.streams() + " streams";
     }
 }

@@ -43,10 +43,8 @@ public final class Context implements AutoCloseable {
     private int lastBatchSize;
     /** Output row of each batch index of the last decode (the order llama.cpp stores outputs in). */
     private int[] outputRow = new int[0];
-    /** Whether the last decode's graph kept its picks for one read-back, and whether they were read into picks. */
+    /** Whether the last decode's graph kept its picks for one read-back. */
     private boolean picksInGraph;
-    private boolean picksRead;
-    private MemorySegment picks;
     /** Where {@link #graphReuses} has llama.cpp's counters returned, reused so that asking twice a step allocates nothing. */
     private final java.lang.foreign.SegmentAllocator perfData;
     /** What llama.cpp applies now, so a closing adapter can be taken off before its memory goes. */
@@ -218,7 +216,6 @@ public final class Context implements AutoCloseable {
         outputs.clear();
         deviceSampled.clear();
         picksInGraph = false;
-        picksRead = false;
         lastBatchSize = 0;
         if (rc == 1) {
             return false;
@@ -276,7 +273,7 @@ public final class Context implements AutoCloseable {
             return false;
         }
         if (graphArgmax == null) {
-            graphArgmax = new GraphArgmax();
+            graphArgmax = new GraphArgmax(this::synchronize);
         }
         SamplerChain chain = graphArgmax.newChain();
         if (!LlamaCpp.llama_set_sampler(handle, seq, chain.handle())) {
@@ -317,20 +314,8 @@ public final class Context implements AutoCloseable {
         if (!deviceSampled.get(i)) {
             throw new IllegalArgumentException("batch index " + i + " was not sampled in the graph: its sequence has no device sampler");
         }
-        int token;
-        if (picksInGraph) {
-            if (!picksRead) {
-                if (picks == null) {
-                    picks = arena.allocate(ValueLayout.JAVA_INT, batchSize + 1L);
-                }
-                LlamaCpp.llama_synchronize(handle); // the read-back does not wait for the device by itself
-                graphArgmax.readPicks(picks, outputs.cardinality());
-                picksRead = true;
-            }
-            token = picks.getAtIndex(ValueLayout.JAVA_INT, outputRow[i]);
-        } else {
-            token = LlamaCpp.llama_get_sampled_token_ith(handle, i);
-        }
+        int token = picksInGraph ? graphArgmax.keptPick(outputRow[i], outputs.cardinality())
+                : LlamaCpp.llama_get_sampled_token_ith(handle, i);
         if (token < 0 || token >= vocabSize) {
             throw new NativeCallException("no token sampled in the graph for batch index " + i + ": " + orNoDetail(NativeLog.takeErrors()));
         }

@@ -8,6 +8,7 @@ import dev.panllama.bindings.internal.llama_token_data;
 import dev.panllama.bindings.internal.llama_token_data_array;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * Greedy picking inside the decode graph for any number of sequences with one argmax op.
@@ -20,7 +21,7 @@ import java.lang.foreign.MemorySegment;
  * <p>
  * Handing each sequence its entry through llama.cpp costs a device-to-host copy per sequence after every decode. When
  * the coming decode is one micro-batch ({@link #planDecode}), the graph instead keeps the whole argmax as an output and
- * {@link #readPicks} brings every row's pick back in one copy; llama.cpp then copies nothing per sequence.
+ * {@link #keptPick} brings every row's pick back in one copy; llama.cpp then copies nothing per sequence.
  * <p>
  * One per context: llama.cpp builds a context's graphs on the thread that decodes, one at a time, and announces each
  * build to the samplers ({@code backend_reset}) before asking them for ops, which is when the remembered op is dropped.
@@ -31,21 +32,27 @@ final class GraphArgmax implements AutoCloseable {
     private static final long TOKEN_DATA_BYTES = llama_token_data.layout().byteSize();
 
     private final Arena arena = Arena.ofShared();
+    /** Waits until the context's last decode is done on its device (the read-back copy does not wait for it). */
+    private final Runnable waitForDevice;
     private final MemorySegment iface;
     private final MemorySegment name;
     /** The logits tensor whose rows {@link #rowsArgmax} picks from, in the graph being built; NULL between builds. */
     private MemorySegment rows = MemorySegment.NULL;
     private MemorySegment rowsArgmax = MemorySegment.NULL;
-    /** Whether graphs built from now on keep their argmax for {@link #readPicks} (set before each decode). */
+    /** Whether graphs built from now on keep their argmax for {@link #keptPick} (set before each decode). */
     private boolean keepPicks;
     /** The argmax the last built graph kept as an output, or NULL when it handed picks to llama.cpp per row. */
     private MemorySegment keptPicks = MemorySegment.NULL;
+    /** The kept picks of the last decode, read at the first ask after it; null until a decode reads any. */
+    private MemorySegment picks;
+    private boolean picksRead;
     /** Picks taken from an argmax over a whole logits matrix, and the most such ops one graph got: for tests. */
     private long sharedPicks;
     private int opsThisBuild;
     private int mostOpsInABuild;
 
-    GraphArgmax() {
+    GraphArgmax(Runnable waitForDevice) {
+        this.waitForDevice = waitForDevice;
         name = arena.allocateFrom("panllama-graph-argmax");
         iface = arena.allocate(llama_sampler_i.layout());
         llama_sampler_i.name(iface, llama_sampler_i.name.allocate(sampler -> name, arena));
@@ -70,10 +77,11 @@ final class GraphArgmax implements AutoCloseable {
      */
     void planDecode(boolean keep) {
         keepPicks = keep;
+        picksRead = false;
     }
 
     /**
-     * Whether the graph that ran last kept its picks for {@link #readPicks}. llama.cpp runs a decode on the graph it
+     * Whether the graph that ran last kept its picks for {@link #keptPick}. llama.cpp runs a decode on the graph it
      * built last, or reuses the one before when nothing was built since, so the last build tells.
      */
     boolean picksKept() {
@@ -81,16 +89,23 @@ final class GraphArgmax implements AutoCloseable {
     }
 
     /**
-     * Copies the first {@code count} rows' picks of the graph that ran last into {@code into} (32-bit tokens, in the
-     * order of the decode's outputs). The decode must have finished on its device ({@code llama_synchronize}): the
-     * copy does not wait for it.
+     * Output row {@code row}'s pick from the graph that ran last (see {@link #picksKept}). The first ask after a decode
+     * waits for the device and copies all {@code rows} picks back at once.
      */
-    void readPicks(MemorySegment into, int count) {
-        MemorySegment kept = keptPicks.reinterpret(TENSOR_BYTES);
-        if (count > ggml_tensor.ne(kept, 0)) {
-            throw new IllegalStateException("the graph picked for " + ggml_tensor.ne(kept, 0) + " rows, not " + count);
+    int keptPick(int row, int rows) {
+        if (!picksRead) {
+            MemorySegment kept = keptPicks.reinterpret(TENSOR_BYTES);
+            if (rows > ggml_tensor.ne(kept, 0)) {
+                throw new IllegalStateException("the graph picked for " + ggml_tensor.ne(kept, 0) + " rows, not " + rows);
+            }
+            if (picks == null || picks.byteSize() < (long) rows * Integer.BYTES) {
+                picks = arena.allocate(ValueLayout.JAVA_INT, Math.max(rows, 64));
+            }
+            waitForDevice.run();
+            LlamaCpp.ggml_backend_tensor_get(kept, picks, 0, (long) rows * Integer.BYTES);
+            picksRead = true;
         }
-        LlamaCpp.ggml_backend_tensor_get(kept, into, 0, (long) count * Integer.BYTES);
+        return picks.getAtIndex(ValueLayout.JAVA_INT, row);
     }
 
     /** A new graph is being built: the previous one's argmax op is gone with it. */
@@ -127,7 +142,7 @@ final class GraphArgmax implements AutoCloseable {
                 }
                 sharedPicks++;
                 if (keepPicks) {
-                    return; // nothing for llama.cpp to copy: readPicks brings all rows back at once
+                    return; // nothing for llama.cpp to copy: keptPick brings all rows back at once
                 }
                 long row = ggml_tensor.view_offs(logits) / ggml_tensor.nb(source.reinterpret(TENSOR_BYTES), 1);
                 sampled = LlamaCpp.ggml_view_1d(ctx, rowsArgmax, 1, row * Integer.BYTES);

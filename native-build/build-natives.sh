@@ -102,7 +102,11 @@ if [ -n "$export_to" ]; then
   # a tree for --source elsewhere: sources only (models and docs stay behind), with the commit it is
   tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
   # (the llama-bpe tokenizer stays: synthetic llama-family models take theirs from models/)
-  git -C "$src" archive --format=tar --prefix=llama.cpp/ "$commit" -- . ':!models' ':!docs' ':!media' ':!.github' ':!benches' ':!tools/ui/tests' ':!tools/mtmd/test-*' | tar -x -C "$tmp"
+  # ggml backends no variant in llama.lock enables stay behind too (CMake adds a backend's directory only when on)
+  git -C "$src" archive --format=tar --prefix=llama.cpp/ "$commit" -- . ':!models' ':!docs' ':!media' ':!.github' ':!benches' \
+    ':!tools/ui/tests' ':!tools/mtmd/test-*' ':!ggml/src/ggml-vulkan' ':!ggml/src/ggml-sycl' ':!ggml/src/ggml-opencl' \
+    ':!ggml/src/ggml-hexagon' ':!ggml/src/ggml-et' ':!ggml/src/ggml-openvino' ':!ggml/src/ggml-webgpu' \
+    ':!ggml/src/ggml-cann' ':!ggml/src/ggml-virtgpu' ':!ggml/src/ggml-zdnn' ':!ggml/src/ggml-zendnn' | tar -x -C "$tmp"
   mkdir -p "$tmp/llama.cpp/models" && cp "$src/models/ggml-vocab-llama-bpe.gguf" "$tmp/llama.cpp/models/"
   echo "$commit" >"$tmp/llama.cpp/.panllama-commit"
   tar -C "$tmp" -cJf "$export_to" llama.cpp

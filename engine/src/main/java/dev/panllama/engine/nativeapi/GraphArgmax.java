@@ -123,8 +123,15 @@ final class GraphArgmax implements AutoCloseable {
      */
     private void addPick(MemorySegment sampler, MemorySegment ctx, MemorySegment graph, MemorySegment dataPointer) {
         try {
+            if (dataPointer.equals(MemorySegment.NULL)) {
+                return;
+            }
             MemorySegment data = dataPointer.reinterpret(llama_sampler_data.layout().byteSize());
-            MemorySegment logits = llama_sampler_data.logits(data).reinterpret(TENSOR_BYTES);
+            MemorySegment logitsPointer = llama_sampler_data.logits(data);
+            if (logitsPointer.equals(MemorySegment.NULL)) {
+                return; // reading a tensor at address 0 would kill the process, which no catch prevents
+            }
+            MemorySegment logits = logitsPointer.reinterpret(TENSOR_BYTES);
             MemorySegment source = ggml_tensor.view_src(logits);
             MemorySegment sampled;
             if (!source.equals(MemorySegment.NULL) && isRowOf(logits, source.reinterpret(TENSOR_BYTES))) {
@@ -179,8 +186,16 @@ final class GraphArgmax implements AutoCloseable {
     /** The host path of the same pick (llama_sampler_apply): the candidate with the highest logit. */
     private static void pickOnHost(MemorySegment sampler, MemorySegment arrayPointer) {
         try {
+            if (arrayPointer.equals(MemorySegment.NULL)) {
+                return;
+            }
             MemorySegment array = arrayPointer.reinterpret(llama_token_data_array.layout().byteSize());
             long size = llama_token_data_array.size(array);
+            if (size <= 0 || llama_token_data_array.data(array).equals(MemorySegment.NULL)) {
+                return;
+            }
+            // a valid pick before anything can fail: llama.cpp asserts (and aborts the process) on none
+            llama_token_data_array.selected(array, 0);
             MemorySegment candidates = llama_token_data_array.data(array).reinterpret(size * TOKEN_DATA_BYTES);
             long best = 0;
             for (long i = 1; i < size; i++) {
@@ -191,7 +206,7 @@ final class GraphArgmax implements AutoCloseable {
             }
             llama_token_data_array.selected(array, best);
         } catch (Throwable t) {
-            // an exception must never reach native code; selected stays as llama.cpp set it
+            // an exception must never reach native code; the first candidate stays picked
         }
     }
 

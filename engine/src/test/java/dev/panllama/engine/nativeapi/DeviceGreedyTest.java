@@ -118,6 +118,21 @@ class DeviceGreedyTest {
     }
 
     @Test
+    void onTheHostTheSamplerPicksTheHighestLogitToo() {
+        int[][] prompts = {{1, 450, 3303}, {1, 9038, 2501, 263}, {1, 931, 29892}};
+        try (Context ctx = context(); Batch batch = new Batch(64, 1); GraphArgmax maker = new GraphArgmax(() -> { })) {
+            int[] out = addAll(batch, prompts);
+            assertTrue(ctx.decode(batch));
+            for (int s = 0; s < prompts.length; s++) {
+                // llama_sampler_sample runs the chain's host path over the row's candidates
+                try (SamplerChain chain = maker.newChain()) {
+                    assertEquals(ctx.logitsRow(out[s]).argmax(), chain.sample(ctx, out[s]), "sequence " + s);
+                }
+            }
+        }
+    }
+
+    @Test
     void separateCachesHandPicksOverPerRow() {
         int[][] prompts = {{1, 450, 3303}, {1, 9038, 2501, 263}, {1, 338, 7933, 450, 263}, {1, 931, 29892}};
         ContextParams separate = new ContextParams(256, 64, 64, 4, 1, 0, false, ContextParams.FlashAttention.AUTO, false,

@@ -82,18 +82,26 @@ final class ModelRunner implements AutoCloseable {
             batch = new Batch(batchCapacity, 1);
         }
         batch.clear();
-        int[] sampleAt = new int[chunks.size()];
+        int n = chunks.size();
+        int[] sampleAt = new int[n];
+        // looked up once per chunk and step: the batch, the picks and the sampling below all need them
+        RequestSampling[] states = new RequestSampling[n];
+        boolean[] inGraph = new boolean[n];
         List<int[]> promptRows = new ArrayList<>(); // {chunk index, position, batch index}
-        for (int c = 0; c < chunks.size(); c++) {
+        for (int c = 0; c < n; c++) {
             ScheduledChunk chunk = chunks.get(c);
             EngineRequest request = chunk.request();
+            states[c] = samplingOf(request);
             if (deviceSampling) {
                 // a no-op while the slot's kind of request stays the same, which is what keeps llama.cpp's graph
-                boolean wanted = pickedOnDevice(request);
+                boolean wanted = pickedOnDevice(states[c], request);
                 if (context.setDeviceGreedy(request.slot(), wanted) != wanted) {
                     LOG.info("llama.cpp cannot pick tokens inside this model's decode graph: greedy tokens are picked on the host");
                     context.clearDeviceGreedy(0);
                     deviceSampling = false;
+                    java.util.Arrays.fill(inGraph, false);
+                } else {
+                    inGraph[c] = wanted;
                 }
             }
             boolean promptLogprobs = request.params().promptLogprobs() != null;
@@ -110,6 +118,7 @@ final class ModelRunner implements AutoCloseable {
                 }
             }
         }
+        // asked around this decode, not carried between steps: other decodes (encode jobs) run on the context too
         int reusesBefore = context.graphReuses();
         long decodeStart = System.nanoTime();
         boolean decoded = context.decode(batch);
@@ -129,17 +138,17 @@ final class ModelRunner implements AutoCloseable {
             EngineRequest request = chunks.get(row[0]).request();
             int k = request.params().promptLogprobs();
             // indexed by position, so a prompt recomputed after preemption overwrites instead of repeating
-            samplingOf(request).promptLogprobs()[row[1] + 1] = TokenLogprobs.of(context.logits(row[2]), request.tokenAt(row[1] + 1), k);
+            states[row[0]].promptLogprobs()[row[1] + 1] = TokenLogprobs.of(context.logits(row[2]), request.tokenAt(row[1] + 1), k);
         }
-        int[] picked = greedyPicks(chunks, sampleAt);
+        int[] picked = greedyPicks(chunks, sampleAt, states, inGraph);
         List<Sampled> sampled = new ArrayList<>();
-        for (int c = 0; c < chunks.size(); c++) {
+        for (int c = 0; c < n; c++) {
             ScheduledChunk chunk = chunks.get(c);
             if (!chunk.samples()) {
                 continue;
             }
             EngineRequest request = chunk.request();
-            if (context.isDeviceGreedy(request.slot())) {
+            if (inGraph[c]) {
                 sampled.add(new Sampled(request, context.deviceSampledToken(sampleAt[c]), null));
                 continue;
             }
@@ -148,7 +157,7 @@ final class ModelRunner implements AutoCloseable {
                 continue;
             }
             // left: sampler chains, and greedy requests whose logits are processed or reported
-            RequestSampling s = samplingOf(request);
+            RequestSampling s = states[c];
             Integer logprobs = request.params().logprobs();
             LogitsRow row = s.processor() != null || logprobs != null || s.chain() == null
                     ? context.logitsRow(sampleAt[c]) : null;
@@ -173,23 +182,23 @@ final class ModelRunner implements AutoCloseable {
      * big enough together to pay for handing them out (32 rows of a 128k vocabulary: 16 MB, milliseconds on one core,
      * while a GPU or the CPU's other cores wait for the next step), else in order on this thread.
      */
-    private int[] greedyPicks(List<ScheduledChunk> chunks, int[] sampleAt) {
+    private int[] greedyPicks(List<ScheduledChunk> chunks, int[] sampleAt, RequestSampling[] states, boolean[] inGraph) {
         int[] picked = new int[chunks.size()];
         java.util.Arrays.fill(picked, -1);
-        List<Integer> plain = new ArrayList<>();
+        int[] plain = new int[chunks.size()];
+        int count = 0;
         for (int c = 0; c < chunks.size(); c++) {
-            EngineRequest request = chunks.get(c).request();
-            if (chunks.get(c).samples() && !context.isDeviceGreedy(request.slot()) && samplingOf(request).plainGreedy()) {
-                plain.add(c);
+            if (chunks.get(c).samples() && !inGraph[c] && states[c].plainGreedy()) {
+                plain[count++] = c;
             }
         }
-        LogitsRow[] rows = new LogitsRow[plain.size()];
-        for (int i = 0; i < rows.length; i++) {
-            rows[i] = context.logitsRow(sampleAt[plain.get(i)]);
+        LogitsRow[] rows = new LogitsRow[count];
+        for (int i = 0; i < count; i++) {
+            rows[i] = context.logitsRow(sampleAt[plain[i]]);
         }
-        java.util.stream.IntStream scans = java.util.stream.IntStream.range(0, rows.length);
-        boolean wide = rows.length > 1 && (long) rows.length * vocab.tokenCount() >= PARALLEL_ARGMAX_FLOATS;
-        (wide ? scans.parallel() : scans).forEach(i -> picked[plain.get(i)] = rows[i].argmax());
+        java.util.stream.IntStream scans = java.util.stream.IntStream.range(0, count);
+        boolean wide = count > 1 && (long) count * vocab.tokenCount() >= PARALLEL_ARGMAX_FLOATS;
+        (wide ? scans.parallel() : scans).forEach(i -> picked[plain[i]] = rows[i].argmax());
         return picked;
     }
 
@@ -197,8 +206,8 @@ final class ModelRunner implements AutoCloseable {
      * A plain greedy request without prompt logprobs can have its token picked inside the graph: the argmax then runs
      * where the logits are, and only the token comes back.
      */
-    private boolean pickedOnDevice(EngineRequest request) {
-        return samplingOf(request).plainGreedy() && request.params().promptLogprobs() == null;
+    private static boolean pickedOnDevice(RequestSampling s, EngineRequest request) {
+        return s.plainGreedy() && request.params().promptLogprobs() == null;
     }
 
     /** Prompt logprobs gathered so far (entry 0 is null, as the first token has no context). */

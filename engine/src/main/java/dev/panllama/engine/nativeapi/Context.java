@@ -37,12 +37,14 @@ public final class Context implements AutoCloseable {
     /** Batch indices of the last decode whose token was picked inside the graph (see {@link #setDeviceGreedy}). */
     private final BitSet deviceSampled = new BitSet();
     /** Sequences whose outputs are picked greedily inside the graph, each with the chain llama.cpp holds for it. */
-    private final java.util.Map<Integer, SamplerChain> deviceGreedy = new java.util.HashMap<>();
+    private final SamplerChain[] deviceGreedy;
+    private int deviceGreedyCount;
     /** Makes the in-graph greedy samplers (one argmax op for all of a step's rows); made at the first one. */
     private GraphArgmax graphArgmax;
     private int lastBatchSize;
-    /** Output row of each batch index of the last decode (the order llama.cpp stores outputs in). */
+    /** Output row of each batch index of the last decode (the order llama.cpp stores outputs in), and how many. */
     private int[] outputRow = new int[0];
+    private int outputCount;
     /** Whether the last decode's graph kept its picks for one read-back. */
     private boolean picksInGraph;
     /** Where {@link #graphReuses} has llama.cpp's counters returned, reused so that asking twice a step allocates nothing. */
@@ -71,6 +73,7 @@ public final class Context implements AutoCloseable {
         this.batchSize = LlamaCpp.llama_n_batch(handle);
         this.microBatchSize = LlamaCpp.llama_n_ubatch(handle);
         this.maxSequences = LlamaCpp.llama_n_seq_max(handle);
+        this.deviceGreedy = new SamplerChain[maxSequences];
         this.memorySequences = params.unifiedKv() ? MAX_SEQUENCE_IDS : maxSequences;
         this.vocabSize = model.vocab().tokenCount();
         this.perfData = java.lang.foreign.SegmentAllocator.prefixAllocator(arena.allocate(llama_perf_context_data.layout()));
@@ -233,11 +236,12 @@ public final class Context implements AutoCloseable {
                 outputRow[i] = row++;
                 outputs.set(i);
                 // llama.cpp samples an output in the graph by its token's first sequence
-                if (deviceGreedy.containsKey(batch.seqId(i, 0))) {
+                if (deviceGreedy[batch.seqId(i, 0)] != null) {
                     deviceSampled.set(i);
                 }
             }
         }
+        outputCount = row;
         picksInGraph = !deviceSampled.isEmpty() && graphArgmax.picksKept();
         return true;
     }
@@ -264,12 +268,14 @@ public final class Context implements AutoCloseable {
         if (seq < 0 || seq >= maxSequences) {
             throw new IllegalArgumentException("sequence " + seq + " is outside this context's " + maxSequences + " sequences");
         }
-        if (on == deviceGreedy.containsKey(seq)) {
+        if (on == (deviceGreedy[seq] != null)) {
             return on;
         }
         if (!on) {
             LlamaCpp.llama_set_sampler(handle, seq, MemorySegment.NULL);
-            deviceGreedy.remove(seq).close();
+            deviceGreedy[seq].close();
+            deviceGreedy[seq] = null;
+            deviceGreedyCount--;
             return false;
         }
         if (graphArgmax == null) {
@@ -280,16 +286,15 @@ public final class Context implements AutoCloseable {
             chain.close();
             return false;
         }
-        deviceGreedy.put(seq, chain);
+        deviceGreedy[seq] = chain;
+        deviceGreedyCount++;
         return true;
     }
 
     /** Turns in-graph picking off for every sequence from {@code firstSeq} on (one graph re-plan at the next decode). */
     public void clearDeviceGreedy(int firstSeq) {
-        for (int seq : List.copyOf(deviceGreedy.keySet())) {
-            if (seq >= firstSeq) {
-                setDeviceGreedy(seq, false);
-            }
+        for (int seq = Math.max(0, firstSeq); seq < maxSequences; seq++) {
+            setDeviceGreedy(seq, false);
         }
     }
 
@@ -305,7 +310,7 @@ public final class Context implements AutoCloseable {
 
     /** Whether sequence {@code seq}'s tokens are picked inside the graph. */
     public boolean isDeviceGreedy(int seq) {
-        return deviceGreedy.containsKey(seq);
+        return seq >= 0 && seq < maxSequences && deviceGreedy[seq] != null;
     }
 
     /** The token picked inside the graph for batch index {@code i} of the last decode. */
@@ -314,7 +319,7 @@ public final class Context implements AutoCloseable {
         if (!deviceSampled.get(i)) {
             throw new IllegalArgumentException("batch index " + i + " was not sampled in the graph: its sequence has no device sampler");
         }
-        int token = picksInGraph ? graphArgmax.keptPick(outputRow[i], outputs.cardinality())
+        int token = picksInGraph ? graphArgmax.keptPick(outputRow[i], outputCount)
                 : LlamaCpp.llama_get_sampled_token_ith(handle, i);
         if (token < 0 || token >= vocabSize) {
             throw new NativeCallException("no token sampled in the graph for batch index " + i + ": " + orNoDetail(NativeLog.takeErrors()));
@@ -363,14 +368,14 @@ public final class Context implements AutoCloseable {
                         + " is beyond the context length " + contextLength);
             }
             // llama.cpp refuses the whole decode when a sequence sampling in the graph has more than one output
-            BitSet outputsOf = batch.wantsLogits(i) && !deviceGreedy.isEmpty() ? deviceGreedyOutputs : null;
+            BitSet outputsOf = batch.wantsLogits(i) && deviceGreedyCount > 0 ? deviceGreedyOutputs : null;
             for (int s = 0; s < batch.seqCount(i); s++) {
                 int seq = batch.seqId(i, s);
                 if (seq < 0 || seq >= maxSequences) {
                     throw new IllegalArgumentException("batch[" + i + "] sequence id " + seq + " is outside [0, "
                             + maxSequences + ")");
                 }
-                if (outputsOf != null && deviceGreedy.containsKey(seq)) {
+                if (outputsOf != null && deviceGreedy[seq] != null) {
                     if (outputsOf.get(seq)) {
                         throw new IllegalArgumentException("batch[" + i + "] is a second output of sequence " + seq
                                 + ", which samples in the graph: one output per decode (turn device greedy off for it)");
@@ -522,8 +527,13 @@ public final class Context implements AutoCloseable {
         if (arena.scope().isAlive()) {
             arena.close();
             // llama.cpp held these chains: free them only once the context is gone
-            deviceGreedy.values().forEach(SamplerChain::close);
-            deviceGreedy.clear();
+            for (int seq = 0; seq < maxSequences; seq++) {
+                if (deviceGreedy[seq] != null) {
+                    deviceGreedy[seq].close();
+                    deviceGreedy[seq] = null;
+                }
+            }
+            deviceGreedyCount = 0;
             if (graphArgmax != null) {
                 graphArgmax.close(); // after the samplers: freeing them reads its interface table
             }

@@ -95,8 +95,12 @@ final class GraphArgmax implements AutoCloseable {
     int keptPick(int row, int rows) {
         if (!picksRead) {
             MemorySegment kept = keptPicks.reinterpret(TENSOR_BYTES);
+            // ggml_backend_tensor_get asserts both (and would abort the process)
             if (rows > ggml_tensor.ne(kept, 0)) {
                 throw new IllegalStateException("the graph picked for " + ggml_tensor.ne(kept, 0) + " rows, not " + rows);
+            }
+            if (ggml_tensor.buffer(kept).equals(MemorySegment.NULL)) {
+                throw new IllegalStateException("the graph's picks have no memory: the graph that ran was not allocated");
             }
             if (picks == null || picks.byteSize() < (long) rows * Integer.BYTES) {
                 picks = arena.allocate(ValueLayout.JAVA_INT, Math.max(rows, 64));

@@ -8,8 +8,10 @@ import dev.panllama.benchmarks.RawDecodeLoop;
 import dev.panllama.benchmarks.RepoLayout;
 import dev.panllama.benchmarks.SideBySide;
 import dev.panllama.benchmarks.SideBySideReport;
+import dev.panllama.benchmarks.StepAnatomy;
 import dev.panllama.benchmarks.Workload;
 import dev.panllama.benchmarks.ffm.FfmBoundaryRun;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -128,7 +130,8 @@ final class BenchCommand {
         public Integer call() throws InterruptedException {
             List<Double> rates = new ArrayList<>();
             var out = spec.commandLine().getOut();
-            try (PanllamaBench bench = PanllamaBench.forSingleStream(choice.resolve(), tokens, choice.effectiveThreads(), choice.gpu,
+            Path modelFile = choice.resolve();
+            try (PanllamaBench bench = PanllamaBench.forSingleStream(modelFile, tokens, choice.effectiveThreads(), choice.gpu,
                     choice.deviceSampling)) {
                 for (int i = 0; i < choice.repetitions; i++) {
                     rates.add(bench.singleStreamDecode(tokens));
@@ -137,9 +140,9 @@ final class BenchCommand {
                 printAnatomy(out, bench.lastAnatomy());
             }
             if (raw) {
-                try (RawDecodeLoop loop = RawDecodeLoop.open(choice.resolve(), tokens, choice.effectiveThreads(), choice.gpu)) {
-                    out.printf("raw decode loop, no engine: %.1f tok/s (median of %d runs)%n",
-                            loop.tokensPerSecond(Math.max(3, choice.repetitions)), Math.max(3, choice.repetitions));
+                int runs = Math.max(3, choice.repetitions);
+                try (RawDecodeLoop loop = RawDecodeLoop.open(modelFile, tokens, choice.effectiveThreads(), choice.gpu)) {
+                    out.printf("raw decode loop, no engine: %.1f tok/s (median of %d runs)%n", loop.tokensPerSecond(runs), runs);
                 }
             }
             return 0;
@@ -184,7 +187,7 @@ final class BenchCommand {
     }
 
     /** One line on where the last run's decode steps spent their time (medians, µs). */
-    private static void printAnatomy(java.io.PrintWriter out, dev.panllama.benchmarks.StepAnatomy a) {
+    private static void printAnatomy(PrintWriter out, StepAnatomy a) {
         if (a != null) {
             out.printf("    step %.1f µs = decode %.1f + sample %.1f + scheduling %.1f + between %.1f (median of %d steps;"
                             + " mean step %.1f µs; %.0f%% on a reused graph, %.1f µs a step on a new one; first prefill step"

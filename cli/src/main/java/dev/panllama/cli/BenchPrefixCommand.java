@@ -3,8 +3,8 @@ package dev.panllama.cli;
 import dev.panllama.benchmarks.PrefixCacheBench;
 import dev.panllama.benchmarks.ReferenceTools;
 import dev.panllama.benchmarks.RepoLayout;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.LocalDate;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -42,7 +42,7 @@ final class BenchPrefixCommand implements Callable<Integer> {
     @Option(names = "--kv-tokens", defaultValue = "8192", description = "KV cache cells on both sides (default: ${DEFAULT-VALUE}).")
     int kvTokens;
 
-    @Option(names = {"-o", "--output-dir"}, description = "Report directory (default: benchmarks/results/<date>-prefix).")
+    @Option(names = {"-o", "--output-dir"}, description = "Report directory (default: benchmarks/results/<date-time>-prefix).")
     Path outputDir;
 
     @Override
@@ -53,10 +53,10 @@ final class BenchPrefixCommand implements Callable<Integer> {
         int threads = choice.threads > 0 ? choice.threads : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
         var config = new PrefixCacheBench.Config(choice.resolve(), requests, prefixTokens, suffixTokens, maxTokens, slots,
                 kvTokens, threads, choice.repetitions);
-        Path dir = outputDir != null ? outputDir : repo.resultsDir().resolve(LocalDate.now() + "-prefix");
+        Path dir = outputDir != null ? outputDir : repo.datedResultsDir("prefix");
         PrefixCacheBench.Report report = PrefixCacheBench.run(config, server);
         PrefixCacheBench.write(report, dir);
-        spec.commandLine().getOut().println(java.nio.file.Files.readString(dir.resolve("prefix.md")));
+        spec.commandLine().getOut().println(Files.readString(dir.resolve("prefix.md")));
         return 0;
     }
 }

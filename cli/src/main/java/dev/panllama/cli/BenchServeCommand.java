@@ -176,19 +176,10 @@ final class BenchServeCommand implements Callable<Integer> {
         return PromptSet.randomTokens(modelFile, promptTokens, load.warmups() + load.requests(), load.seed());
     }
 
-    /**
-     * This very CLI, in a JVM of its own, serving the setup: the same java, class path and panllama system properties
-     * as this process, so panllama serve is measured as llama-server is, from outside its process.
-     */
+    /** panllama serve in a JVM of its own, so it is measured as llama-server is, from outside its process. */
     private List<String> panllamaServe(ServerSetup setup, int port) {
-        List<String> command = new ArrayList<>();
-        command.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        command.add("--enable-native-access=ALL-UNNAMED");
-        System.getProperties().stringPropertyNames().stream().filter(p -> p.startsWith("panllama.")).sorted()
-                .forEach(p -> command.add("-D" + p + "=" + System.getProperty(p)));
-        command.addAll(serverJvmOptions);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "serve"));
-        command.addAll(setup.panllamaServeArguments(port));
-        return command;
+        List<String> arguments = new ArrayList<>(List.of("serve"));
+        arguments.addAll(setup.panllamaServeArguments(port));
+        return ChildJvm.panllama(serverJvmOptions, arguments);
     }
 }

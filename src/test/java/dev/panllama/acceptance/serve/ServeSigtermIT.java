@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.panllama.cli.Main;
+import dev.panllama.cli.ChildJvm;
 import dev.panllama.engine.testing.TestModels;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -20,7 +20,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -42,12 +41,7 @@ class ServeSigtermIT {
         try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = probe.getLocalPort();
         }
-        List<String> command = new ArrayList<>();
-        command.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        command.add("--enable-native-access=ALL-UNNAMED");
-        System.getProperties().stringPropertyNames().stream().filter(p -> p.startsWith("panllama.")).sorted()
-                .forEach(p -> command.add("-D" + p + "=" + System.getProperty(p)));
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "serve",
+        List<String> command = ChildJvm.panllama(List.of(), List.of("serve",
                 "-m", TestModels.stories260K().toString(), "--port", Integer.toString(port), "--threads", "1",
                 "--max-num-seqs", "2", "--warmup-seconds", "0"));
         Path log = dir.resolve("serve.log");

@@ -19,6 +19,8 @@ public final class Exchange {
     private final Response response;
     private final ObjectMapper mapper;
     private final long maxBodyBytes;
+    /** One blocking callback for every write of this response: a stream writes one event per token. */
+    private final Blocker.Shared writes = new Blocker.Shared();
     private boolean bodyRead;
     private ClientCloseWatch closeWatch;
 
@@ -188,7 +190,7 @@ public final class Exchange {
     }
 
     void write(boolean last, ByteBuffer bytes) throws IOException {
-        try (Blocker.Callback written = Blocker.callback()) {
+        try (Blocker.Callback written = writes.callback()) {
             response.write(last, bytes, written);
             written.block();
         }

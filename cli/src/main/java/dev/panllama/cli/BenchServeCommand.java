@@ -10,6 +10,7 @@ import dev.panllama.benchmarks.load.PromptSet;
 import dev.panllama.benchmarks.load.ServerSetup;
 import dev.panllama.benchmarks.load.ServingComparison;
 import dev.panllama.benchmarks.load.ServingLoadGenerator;
+import dev.panllama.engine.workers.ChildJvm;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Path;
@@ -180,6 +181,6 @@ final class BenchServeCommand implements Callable<Integer> {
     private List<String> panllamaServe(ServerSetup setup, int port) {
         List<String> arguments = new ArrayList<>(List.of("serve"));
         arguments.addAll(setup.panllamaServeArguments(port));
-        return ChildJvm.panllama(serverJvmOptions, arguments);
+        return ChildJvm.command(Main.class.getName(), serverJvmOptions, arguments);
     }
 }

@@ -5,7 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.panllama.cli.ChildJvm;
+import dev.panllama.cli.Main;
+import dev.panllama.engine.workers.ChildJvm;
 import dev.panllama.engine.testing.TestModels;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -41,7 +42,7 @@ class ServeSigtermIT {
         try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = probe.getLocalPort();
         }
-        List<String> command = ChildJvm.panllama(List.of(), List.of("serve",
+        List<String> command = ChildJvm.command(Main.class.getName(), List.of(), List.of("serve",
                 "-m", TestModels.stories260K().toString(), "--port", Integer.toString(port), "--threads", "1",
                 "--max-num-seqs", "2", "--warmup-seconds", "0"));
         Path log = dir.resolve("serve.log");

@@ -70,16 +70,8 @@ public final class LocalWorkers implements AutoCloseable {
     }
 
     private static Running launch(Path tokenFile, int threads) {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("--enable-native-access=ALL-UNNAMED");
-        for (String property : List.of("panllama.native.path", "panllama.native.variant", "panllama.cache.dir")) {
-            if (System.getProperty(property) != null) {
-                command.add("-D" + property + "=" + System.getProperty(property));
-            }
-        }
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), WorkerMain.class.getName(),
-                "--host", "127.0.0.1", "--port", "0", "--token-file", tokenFile.toString(), "--threads", String.valueOf(threads)));
+        List<String> command = ChildJvm.command(WorkerMain.class.getName(), List.of(), List.of("--host", "127.0.0.1",
+                "--port", "0", "--token-file", tokenFile.toString(), "--threads", String.valueOf(threads)));
         try {
             Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
             BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));

@@ -66,6 +66,8 @@ public final class PrefixCacheBench {
             wall.put(target, 0.0);
         }
         int vocab = vocabularySize(config.model());
+        SamplingParams params = SamplingParams.builder().temperature(0).ignoreEos(true).maxTokens(config.maxTokens())
+                .outputKind(RequestOutputKind.DELTA).build();
         // engines and server live for the whole run; each burst brings a prefix none of them has seen
         try (AsyncLLM cacheOn = engine(config, true); AsyncLLM cacheOff = engine(config, false);
              LlamaServerProcess server = LlamaServerProcess.start(llamaServer, config.model(), config.slots(),
@@ -75,11 +77,11 @@ public final class PrefixCacheBench {
                 for (AsyncLLM llm : List.of(cacheOn, cacheOff)) {
                     String target = llm == cacheOn ? "panllama, cache on" : "panllama, cache off";
                     long start = System.nanoTime();
-                    ttft.get(target).addAll(panllamaBurst(llm, config, prompts));
+                    ttft.get(target).addAll(burst(prompts, (i, prompt) -> panllamaFirstToken(llm, params, prompt, "prefix-" + i)));
                     wall.merge(target, (System.nanoTime() - start) / 1e9, Double::sum);
                 }
                 long start = System.nanoTime();
-                ttft.get("llama-server").addAll(server.burst(prompts, config.maxTokens()));
+                ttft.get("llama-server").addAll(burst(prompts, (i, prompt) -> server.firstTokenMillis(prompt, config.maxTokens())));
                 wall.merge("llama-server", (System.nanoTime() - start) / 1e9, Double::sum);
             }
         }
@@ -119,27 +121,18 @@ public final class PrefixCacheBench {
         return prompts;
     }
 
-    private static List<Double> panllamaBurst(AsyncLLM llm, Config config, List<int[]> prompts) throws Exception {
-        SamplingParams params = SamplingParams.builder().temperature(0).ignoreEos(true).maxTokens(config.maxTokens())
-                .outputKind(RequestOutputKind.DELTA).build();
+    /** A request's time to its first generated token in ms. */
+    private interface FirstToken {
+        double millis(int index, int[] prompt) throws Exception;
+    }
+
+    /** Sends every prompt at once, each from its own virtual thread; returns their times to first token, in order. */
+    private static List<Double> burst(List<int[]> prompts, FirstToken request) throws Exception {
         try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<Double>> ttfts = new ArrayList<>();
             for (int i = 0; i < prompts.size(); i++) {
-                int[] prompt = prompts.get(i);
-                String id = "prefix-" + i;
-                ttfts.add(clients.submit(() -> {
-                    long sent = System.nanoTime();
-                    double first = -1;
-                    try (RequestStream stream = llm.generate(Prompt.tokens(prompt), params, id)) {
-                        while (stream.hasNext()) {
-                            RequestOutput out = stream.next();
-                            if (first < 0 && !out.outputs().getFirst().tokenIds().isEmpty()) {
-                                first = (System.nanoTime() - sent) / 1e6;
-                            }
-                        }
-                    }
-                    return first;
-                }));
+                int index = i;
+                ttfts.add(clients.submit(() -> request.millis(index, prompts.get(index))));
             }
             List<Double> samples = new ArrayList<>();
             for (Future<Double> f : ttfts) {
@@ -147,6 +140,20 @@ public final class PrefixCacheBench {
             }
             return samples;
         }
+    }
+
+    private static double panllamaFirstToken(AsyncLLM llm, SamplingParams params, int[] prompt, String id) {
+        long sent = System.nanoTime();
+        double first = -1;
+        try (RequestStream stream = llm.generate(Prompt.tokens(prompt), params, id)) {
+            while (stream.hasNext()) {
+                RequestOutput out = stream.next();
+                if (first < 0 && !out.outputs().getFirst().tokenIds().isEmpty()) {
+                    first = (System.nanoTime() - sent) / 1e6;
+                }
+            }
+        }
+        return first;
     }
 
     private static double percentile(List<Double> samples, double p) {

@@ -1,8 +1,7 @@
 package dev.panllama.benchmarks;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.panllama.benchmarks.report.ReportCharts;
+import dev.panllama.benchmarks.report.ReportFiles;
 import dev.panllama.engine.AsyncLLM;
 import dev.panllama.engine.EngineArgs;
 import dev.panllama.engine.Prompt;
@@ -13,7 +12,6 @@ import dev.panllama.engine.SamplingParams;
 import dev.panllama.engine.nativeapi.Model;
 import dev.panllama.engine.nativeapi.ModelParams;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -162,8 +160,6 @@ public final class PrefixCacheBench {
 
     /** Writes {@code prefix.json}, {@code prefix.md} and its chart into {@code dir}. */
     public static void write(Report report, Path dir) throws IOException {
-        Files.createDirectories(dir);
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve("prefix.json").toFile(), report);
         Config c = report.config();
         StringBuilder md = new StringBuilder();
         md.append("# Shared-prefix TTFT: panllama prefix caching vs caching off vs llama-server\n\n");
@@ -178,8 +174,7 @@ public final class PrefixCacheBench {
         }
         md.append("\n| ratio | value |\n|---|---:|\n");
         report.ratios().forEach((k, v) -> md.append(String.format(Locale.ROOT, "| %s | %.3f |%n", k, v)));
-        Files.writeString(dir.resolve("prefix.md"), md.toString());
-        ReportCharts.renderAndLink(dir, dir.resolve("prefix.md"));
+        ReportFiles.write(dir, ReportCharts.PREFIX_JSON, report, "prefix.md", md.toString());
         LOG.info("prefix-cache report in {}", dir);
     }
 }

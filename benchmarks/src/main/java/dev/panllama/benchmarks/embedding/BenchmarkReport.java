@@ -1,8 +1,7 @@
 package dev.panllama.benchmarks.embedding;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.panllama.benchmarks.report.ReportCharts;
+import dev.panllama.benchmarks.report.ReportFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +19,6 @@ final class BenchmarkReport {
 
     static void write(EmbeddingBenchmark.Settings settings, List<EmbeddingBenchmark.Row> rows, String loadBefore,
                       String loadAfter) throws IOException {
-        Files.createDirectories(settings.out());
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("benchmark", "sentence embedding throughput");
         report.put("timestamp", Instant.now().toString());
@@ -43,9 +41,6 @@ final class BenchmarkReport {
             row.put("ratio", round(r.ratio()));
             return row;
         }).toList());
-        Path json = settings.out().resolve(JSON_FILE);
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), report);
-
         StringBuilder md = new StringBuilder();
         md.append("# Sentence embedding throughput\n\n")
                 .append("panllama `encode` (GGUF converted from the ONNX file) vs LangChain4j's ONNX Runtime model; ")
@@ -60,9 +55,7 @@ final class BenchmarkReport {
             md.append(String.format("| %s | %d | %.1f | %.1f | %.2fx |%n", r.model(), r.batch(), r.panllamaPerSecond(),
                     r.langchain4jPerSecond(), r.ratio()));
         }
-        Path markdown = settings.out().resolve(MARKDOWN_FILE);
-        Files.writeString(markdown, md);
-        ReportCharts.renderAndLink(settings.out(), markdown);
+        ReportFiles.write(settings.out(), JSON_FILE, report, MARKDOWN_FILE, md.toString());
     }
 
     /** The 1/5/15-minute load averages: other work on the machine skews both sides. */

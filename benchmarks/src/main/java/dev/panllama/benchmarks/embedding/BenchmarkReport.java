@@ -1,5 +1,6 @@
 package dev.panllama.benchmarks.embedding;
 
+import dev.panllama.benchmarks.HostInfo;
 import dev.panllama.benchmarks.report.ReportCharts;
 import dev.panllama.benchmarks.report.ReportFiles;
 import java.io.IOException;
@@ -27,7 +28,7 @@ final class BenchmarkReport {
         report.put("rounds", settings.rounds());
         report.put("max_num_batched_tokens", settings.maxBatchedTokens());
         report.put("panllama_weight_type", settings.type().name());
-        report.put("cpu", cpuName());
+        report.put("cpu", HostInfo.cpu());
         report.put("available_processors", Runtime.getRuntime().availableProcessors());
         report.put("java", Runtime.version().toString());
         report.put("load_average_before", loadBefore);
@@ -46,7 +47,7 @@ final class BenchmarkReport {
                 .append("panllama `encode` (GGUF converted from the ONNX file) vs LangChain4j's ONNX Runtime model; ")
                 .append(settings.threads()).append(" threads, panllama weights ").append(settings.type()).append(" (ONNX: FP32), ").append(settings.sentences()).append(" sentences, best of ")
                 .append(settings.rounds()).append(" rounds, max_num_batched_tokens ").append(settings.maxBatchedTokens())
-                .append(", CPU ").append(cpuName()).append(" (").append(Runtime.getRuntime().availableProcessors())
+                .append(", CPU ").append(HostInfo.cpu()).append(" (").append(Runtime.getRuntime().availableProcessors())
                 .append(" processors; load average before ").append(loadBefore).append(", after ").append(loadAfter)
                 .append(").\n\n")
                 .append("| model | batch | panllama sentences/s | LangChain4j ONNX sentences/s | ratio |\n")
@@ -70,14 +71,5 @@ final class BenchmarkReport {
 
     private static double round(double v) {
         return Math.round(v * 100) / 100.0;
-    }
-
-    private static String cpuName() {
-        try {
-            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
-                    .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse(System.getProperty("os.arch"));
-        } catch (IOException | RuntimeException e) {
-            return System.getProperty("os.arch");
-        }
     }
 }

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 /** What a report says about where it ran: the checkout's commit, the pinned llama.cpp, the CPU. */
-final class HostInfo {
+public final class HostInfo {
     private HostInfo() {}
 
     static String commit(RepoLayout repo) {
@@ -39,17 +39,22 @@ final class HostInfo {
     }
 
     static String host() {
-        String cpu = System.getProperty("os.arch");
+        return cpu() + ", " + Runtime.getRuntime().availableProcessors() + " cores, " + System.getProperty("os.name");
+    }
+
+    /** The CPU's model name, else the architecture's name (enough to say where a report ran). */
+    public static String cpu() {
+        String arch = System.getProperty("os.arch");
         Path cpuinfo = Path.of("/proc/cpuinfo");
         try {
             if (Files.isReadable(cpuinfo)) {
-                cpu = Files.readAllLines(cpuinfo).stream().filter(l -> l.startsWith("model name"))
-                        .map(l -> l.substring(l.indexOf(':') + 1).strip()).findFirst().orElse(cpu);
+                return Files.readAllLines(cpuinfo).stream().filter(l -> l.startsWith("model name"))
+                        .map(l -> l.substring(l.indexOf(':') + 1).strip()).findFirst().orElse(arch);
             }
-        } catch (IOException e) {
-            // the architecture name is enough to say where it ran
+        } catch (IOException | RuntimeException e) {
+            // an unreadable cpuinfo leaves the architecture's name
         }
-        return cpu + ", " + Runtime.getRuntime().availableProcessors() + " cores, " + System.getProperty("os.name");
+        return arch;
     }
 
     private static String lockValue(List<String> lines, String key) {

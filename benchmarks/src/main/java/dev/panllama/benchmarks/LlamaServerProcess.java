@@ -6,21 +6,15 @@ import dev.panllama.benchmarks.load.ServerProcess;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 
 /**
  * llama.cpp's llama-server as a child process on a loopback port, driven over its native {@code /completion}
@@ -29,12 +23,10 @@ import java.util.concurrent.TimeUnit;
 final class LlamaServerProcess implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final ServerProcess process;
-    private final URI base;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private LlamaServerProcess(ServerProcess process) {
         this.process = process;
-        this.base = process.base();
     }
 
     /** Starts the server with a unified KV cache of {@code kvTokens} cells over {@code slots} slots and waits until it serves. */
@@ -48,22 +40,8 @@ final class LlamaServerProcess implements AutoCloseable {
         return new LlamaServerProcess(ServerProcess.start(command, port, null, Duration.ofMinutes(2)));
     }
 
-    /** Sends every prompt at once, streaming; returns each request's time to its first generated token in ms. */
-    List<Double> burst(List<int[]> prompts, int maxTokens) throws Exception {
-        try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
-            List<Future<Double>> ttfts = new ArrayList<>();
-            for (int[] prompt : prompts) {
-                ttfts.add(clients.submit(() -> firstTokenMillis(prompt, maxTokens)));
-            }
-            List<Double> samples = new ArrayList<>();
-            for (Future<Double> f : ttfts) {
-                samples.add(f.get(10, TimeUnit.MINUTES));
-            }
-            return samples;
-        }
-    }
-
-    private double firstTokenMillis(int[] prompt, int maxTokens) throws IOException, InterruptedException {
+    /** Sends one prompt, streaming, and returns the time to its first generated token in ms. */
+    double firstTokenMillis(int[] prompt, int maxTokens) throws IOException, InterruptedException {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("prompt", prompt);
         body.put("n_predict", maxTokens);
@@ -72,7 +50,7 @@ final class LlamaServerProcess implements AutoCloseable {
         body.put("cache_prompt", true);
         body.put("stream", true);
         body.put("return_tokens", true);
-        HttpRequest request = HttpRequest.newBuilder(base.resolve("/completion")).timeout(Duration.ofMinutes(10))
+        HttpRequest request = HttpRequest.newBuilder(process.base().resolve("/completion")).timeout(Duration.ofMinutes(10))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build();
         long sent = System.nanoTime();

@@ -1,8 +1,7 @@
 package dev.panllama.benchmarks;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.panllama.benchmarks.report.ReportCharts;
+import dev.panllama.benchmarks.report.ReportFiles;
 import dev.panllama.engine.AsyncLLM;
 import dev.panllama.engine.EngineArgs;
 import dev.panllama.engine.Prompt;
@@ -13,7 +12,6 @@ import dev.panllama.engine.SamplingParams;
 import dev.panllama.engine.nativeapi.Model;
 import dev.panllama.engine.nativeapi.ModelParams;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -66,6 +64,8 @@ public final class PrefixCacheBench {
             wall.put(target, 0.0);
         }
         int vocab = vocabularySize(config.model());
+        SamplingParams params = SamplingParams.builder().temperature(0).ignoreEos(true).maxTokens(config.maxTokens())
+                .outputKind(RequestOutputKind.DELTA).build();
         // engines and server live for the whole run; each burst brings a prefix none of them has seen
         try (AsyncLLM cacheOn = engine(config, true); AsyncLLM cacheOff = engine(config, false);
              LlamaServerProcess server = LlamaServerProcess.start(llamaServer, config.model(), config.slots(),
@@ -75,11 +75,11 @@ public final class PrefixCacheBench {
                 for (AsyncLLM llm : List.of(cacheOn, cacheOff)) {
                     String target = llm == cacheOn ? "panllama, cache on" : "panllama, cache off";
                     long start = System.nanoTime();
-                    ttft.get(target).addAll(panllamaBurst(llm, config, prompts));
+                    ttft.get(target).addAll(burst(prompts, (i, prompt) -> panllamaFirstToken(llm, params, prompt, "prefix-" + i)));
                     wall.merge(target, (System.nanoTime() - start) / 1e9, Double::sum);
                 }
                 long start = System.nanoTime();
-                ttft.get("llama-server").addAll(server.burst(prompts, config.maxTokens()));
+                ttft.get("llama-server").addAll(burst(prompts, (i, prompt) -> server.firstTokenMillis(prompt, config.maxTokens())));
                 wall.merge("llama-server", (System.nanoTime() - start) / 1e9, Double::sum);
             }
         }
@@ -119,27 +119,18 @@ public final class PrefixCacheBench {
         return prompts;
     }
 
-    private static List<Double> panllamaBurst(AsyncLLM llm, Config config, List<int[]> prompts) throws Exception {
-        SamplingParams params = SamplingParams.builder().temperature(0).ignoreEos(true).maxTokens(config.maxTokens())
-                .outputKind(RequestOutputKind.DELTA).build();
+    /** A request's time to its first generated token in ms. */
+    private interface FirstToken {
+        double millis(int index, int[] prompt) throws Exception;
+    }
+
+    /** Sends every prompt at once, each from its own virtual thread; returns their times to first token, in order. */
+    private static List<Double> burst(List<int[]> prompts, FirstToken request) throws Exception {
         try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<Double>> ttfts = new ArrayList<>();
             for (int i = 0; i < prompts.size(); i++) {
-                int[] prompt = prompts.get(i);
-                String id = "prefix-" + i;
-                ttfts.add(clients.submit(() -> {
-                    long sent = System.nanoTime();
-                    double first = -1;
-                    try (RequestStream stream = llm.generate(Prompt.tokens(prompt), params, id)) {
-                        while (stream.hasNext()) {
-                            RequestOutput out = stream.next();
-                            if (first < 0 && !out.outputs().getFirst().tokenIds().isEmpty()) {
-                                first = (System.nanoTime() - sent) / 1e6;
-                            }
-                        }
-                    }
-                    return first;
-                }));
+                int index = i;
+                ttfts.add(clients.submit(() -> request.millis(index, prompts.get(index))));
             }
             List<Double> samples = new ArrayList<>();
             for (Future<Double> f : ttfts) {
@@ -149,14 +140,26 @@ public final class PrefixCacheBench {
         }
     }
 
+    private static double panllamaFirstToken(AsyncLLM llm, SamplingParams params, int[] prompt, String id) {
+        long sent = System.nanoTime();
+        double first = -1;
+        try (RequestStream stream = llm.generate(Prompt.tokens(prompt), params, id)) {
+            while (stream.hasNext()) {
+                RequestOutput out = stream.next();
+                if (first < 0 && !out.outputs().getFirst().tokenIds().isEmpty()) {
+                    first = (System.nanoTime() - sent) / 1e6;
+                }
+            }
+        }
+        return first;
+    }
+
     private static double percentile(List<Double> samples, double p) {
         return Stats.percentile(samples.stream().mapToDouble(Double::doubleValue).toArray(), p);
     }
 
     /** Writes {@code prefix.json}, {@code prefix.md} and its chart into {@code dir}. */
     public static void write(Report report, Path dir) throws IOException {
-        Files.createDirectories(dir);
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve("prefix.json").toFile(), report);
         Config c = report.config();
         StringBuilder md = new StringBuilder();
         md.append("# Shared-prefix TTFT: panllama prefix caching vs caching off vs llama-server\n\n");
@@ -171,8 +174,7 @@ public final class PrefixCacheBench {
         }
         md.append("\n| ratio | value |\n|---|---:|\n");
         report.ratios().forEach((k, v) -> md.append(String.format(Locale.ROOT, "| %s | %.3f |%n", k, v)));
-        Files.writeString(dir.resolve("prefix.md"), md.toString());
-        ReportCharts.renderAndLink(dir, dir.resolve("prefix.md"));
+        ReportFiles.write(dir, ReportCharts.PREFIX_JSON, report, "prefix.md", md.toString());
         LOG.info("prefix-cache report in {}", dir);
     }
 }

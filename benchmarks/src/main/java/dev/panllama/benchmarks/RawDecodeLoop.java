@@ -31,17 +31,27 @@ public final class RawDecodeLoop implements AutoCloseable {
 
     /** Loads the model (every layer offloaded and flash attention on with {@code gpu}) and a tg-sized context. */
     public static RawDecodeLoop open(Path path, int tokens, int threads, boolean gpu) {
+        if (tokens < 1) {
+            // a context length of 0 would make llama.cpp take the model's own, and the loop would time nothing
+            throw new IllegalArgumentException("the raw decode loop needs at least one token to decode, got " + tokens);
+        }
         Model model = Model.load(path, gpu ? ModelParams.defaults().withGpuLayers(-1) : ModelParams.defaults());
+        RawDecodeLoop loop;
         try {
             ContextParams params = new ContextParams(tokens, 512, 512, 1, threads, 0, false,
                     gpu ? ContextParams.FlashAttention.ENABLED : ContextParams.FlashAttention.AUTO, false, "f16", null);
-            RawDecodeLoop loop = new RawDecodeLoop(model, Context.create(model, params), tokens);
-            loop.run(); // as llama-bench warms up: first-use costs, and here the JIT, stay out of the runs
-            return loop;
+            loop = new RawDecodeLoop(model, Context.create(model, params), tokens);
         } catch (RuntimeException e) {
             model.close();
             throw e;
         }
+        try {
+            loop.run(); // as llama-bench warms up: first-use costs, and here the JIT, stay out of the runs
+        } catch (RuntimeException e) {
+            loop.close(); // the context and batch too, not only the model
+            throw e;
+        }
+        return loop;
     }
 
     /** The median of {@code runs} runs' rates, tokens/s. */

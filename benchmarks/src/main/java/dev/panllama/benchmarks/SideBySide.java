@@ -1,10 +1,8 @@
 package dev.panllama.benchmarks;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.panllama.benchmarks.report.ReportCharts;
+import dev.panllama.benchmarks.report.ReportFiles;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -24,7 +22,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class SideBySide {
     private static final Logger LOG = LoggerFactory.getLogger(SideBySide.class);
-    static final String JSON_FILE = "report.json";
     static final String MARKDOWN_FILE = "report.md";
 
     private final BenchPreset preset;
@@ -125,9 +122,7 @@ public final class SideBySide {
     }
 
     static void write(SideBySideReport report, Path outputDir) throws IOException {
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(outputDir.resolve(JSON_FILE).toFile(), report);
-        Files.writeString(outputDir.resolve(MARKDOWN_FILE), report.markdown(), StandardCharsets.UTF_8);
-        ReportCharts.renderAndLink(outputDir, outputDir.resolve(MARKDOWN_FILE));
+        ReportFiles.write(outputDir, ReportCharts.SIDE_BY_SIDE_JSON, report, MARKDOWN_FILE, report.markdown());
     }
 
     /** Both sides' rates of one measurement, gathered over the repetitions. */

@@ -45,10 +45,11 @@ public record StepAnatomy(String model, int streams, int steps, double periodMic
             StepStats previous = steps.get(i - 1);
             StepStats current = steps.get(i);
             if (current.step() == previous.step() + 1) {
-                periods[n] = current.startNanos() - previous.startNanos();
-                between[n++] = current.startNanos() - previous.startNanos() - previous.nanos();
+                long period = current.startNanos() - previous.startNanos();
+                periods[n] = period;
+                between[n++] = period - previous.nanos();
                 if (!previous.graphReused()) {
-                    newGraphNanos += current.startNanos() - previous.startNanos();
+                    newGraphNanos += period;
                     newGraphSteps++;
                 }
             }

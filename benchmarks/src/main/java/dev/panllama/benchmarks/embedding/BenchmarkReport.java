@@ -1,8 +1,8 @@
 package dev.panllama.benchmarks.embedding;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.panllama.benchmarks.HostInfo;
 import dev.panllama.benchmarks.report.ReportCharts;
+import dev.panllama.benchmarks.report.ReportFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +20,6 @@ final class BenchmarkReport {
 
     static void write(EmbeddingBenchmark.Settings settings, List<EmbeddingBenchmark.Row> rows, String loadBefore,
                       String loadAfter) throws IOException {
-        Files.createDirectories(settings.out());
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("benchmark", "sentence embedding throughput");
         report.put("timestamp", Instant.now().toString());
@@ -29,7 +28,7 @@ final class BenchmarkReport {
         report.put("rounds", settings.rounds());
         report.put("max_num_batched_tokens", settings.maxBatchedTokens());
         report.put("panllama_weight_type", settings.type().name());
-        report.put("cpu", cpuName());
+        report.put("cpu", HostInfo.cpu());
         report.put("available_processors", Runtime.getRuntime().availableProcessors());
         report.put("java", Runtime.version().toString());
         report.put("load_average_before", loadBefore);
@@ -43,15 +42,12 @@ final class BenchmarkReport {
             row.put("ratio", round(r.ratio()));
             return row;
         }).toList());
-        Path json = settings.out().resolve(JSON_FILE);
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), report);
-
         StringBuilder md = new StringBuilder();
         md.append("# Sentence embedding throughput\n\n")
                 .append("panllama `encode` (GGUF converted from the ONNX file) vs LangChain4j's ONNX Runtime model; ")
                 .append(settings.threads()).append(" threads, panllama weights ").append(settings.type()).append(" (ONNX: FP32), ").append(settings.sentences()).append(" sentences, best of ")
                 .append(settings.rounds()).append(" rounds, max_num_batched_tokens ").append(settings.maxBatchedTokens())
-                .append(", CPU ").append(cpuName()).append(" (").append(Runtime.getRuntime().availableProcessors())
+                .append(", CPU ").append(HostInfo.cpu()).append(" (").append(Runtime.getRuntime().availableProcessors())
                 .append(" processors; load average before ").append(loadBefore).append(", after ").append(loadAfter)
                 .append(").\n\n")
                 .append("| model | batch | panllama sentences/s | LangChain4j ONNX sentences/s | ratio |\n")
@@ -60,9 +56,7 @@ final class BenchmarkReport {
             md.append(String.format("| %s | %d | %.1f | %.1f | %.2fx |%n", r.model(), r.batch(), r.panllamaPerSecond(),
                     r.langchain4jPerSecond(), r.ratio()));
         }
-        Path markdown = settings.out().resolve(MARKDOWN_FILE);
-        Files.writeString(markdown, md);
-        ReportCharts.renderAndLink(settings.out(), markdown);
+        ReportFiles.write(settings.out(), JSON_FILE, report, MARKDOWN_FILE, md.toString());
     }
 
     /** The 1/5/15-minute load averages: other work on the machine skews both sides. */
@@ -77,14 +71,5 @@ final class BenchmarkReport {
 
     private static double round(double v) {
         return Math.round(v * 100) / 100.0;
-    }
-
-    private static String cpuName() {
-        try {
-            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
-                    .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse(System.getProperty("os.arch"));
-        } catch (IOException | RuntimeException e) {
-            return System.getProperty("os.arch");
-        }
     }
 }

@@ -1,10 +1,9 @@
 package dev.panllama.benchmarks.load;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.panllama.benchmarks.Stats;
+import dev.panllama.benchmarks.report.ReportCharts;
+import dev.panllama.benchmarks.report.ReportFiles;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,8 +22,6 @@ import java.util.Map;
 public record ServingComparison(String date, String commandLine, Map<String, String> host, ServerSetup setup, LoadSpec spec,
                                 String prompts, String candidate, String baseline, List<LoadReport> runs,
                                 Map<String, Map<String, Double>> medians, Map<String, Double> ratios) {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
     public static ServingComparison of(String date, String commandLine, Map<String, String> host, ServerSetup setup,
                                        String candidate, String baseline, List<LoadReport> runs) {
         Map<String, Map<String, Double>> medians = new LinkedHashMap<>();
@@ -48,12 +45,9 @@ public record ServingComparison(String date, String commandLine, Map<String, Str
                 List.copyOf(runs), medians, ratios);
     }
 
-    /** Writes {@code report.json} and {@code report.md} into {@code dir}. */
+    /** Writes {@code report.json}, {@code report.md} and the charts into {@code dir}. */
     public void write(Path dir) throws IOException {
-        Files.createDirectories(dir);
-        JSON.writeValue(dir.resolve("report.json").toFile(), this);
-        Files.writeString(dir.resolve("report.md"), markdown());
-        dev.panllama.benchmarks.report.ReportCharts.renderAndLink(dir, dir.resolve("report.md"));
+        ReportFiles.write(dir, ReportCharts.SIDE_BY_SIDE_JSON, this, "report.md", markdown());
     }
 
     public String markdown() {

@@ -28,18 +28,13 @@ final class ServingCharts {
         String baseline = ReportCharts.required(report, "baseline").asText();
         JsonNode medians = ReportCharts.required(report, "medians");
         List<String> servers = List.of(candidate, baseline);
-        List<Double> throughput = new ArrayList<>();
-        for (String server : servers) {
-            throughput.add(ReportCharts.required(ReportCharts.required(medians, server), "output tok/s").asDouble());
-        }
         List<String> shown = LATENCIES.stream().filter(name -> medians.path(candidate).has(name)).toList();
+        List<Double> throughput = new ArrayList<>();
         List<BarChart.Series> latency = new ArrayList<>();
         for (String server : servers) {
-            List<Double> values = new ArrayList<>();
-            for (String name : shown) {
-                values.add(ReportCharts.required(ReportCharts.required(medians, server), name).asDouble());
-            }
-            latency.add(BarChart.Series.bars(server, values));
+            JsonNode figures = ReportCharts.required(medians, server);
+            throughput.add(ReportCharts.required(figures, "output tok/s").asDouble());
+            latency.add(BarChart.Series.bars(server, shown.stream().map(name -> ReportCharts.required(figures, name).asDouble()).toList()));
         }
         String load = describe(report);
         Map<String, BarChart> charts = new LinkedHashMap<>();

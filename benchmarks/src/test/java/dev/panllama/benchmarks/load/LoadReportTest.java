@@ -80,6 +80,12 @@ class LoadReportTest {
         String md = comparison.markdown();
         assertTrue(md.contains("| a / b | 1.000 |"), md);
         assertTrue(md.contains("Medians of 3 runs per server"), md);
+        Path out = dir.resolve("comparison");
+        comparison.write(out);
+        assertEquals("a", new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.resolve("report.json").toFile())
+                .path("candidate").asText());
+        assertTrue(Files.readString(out.resolve("report.md")).contains("serving-throughput ([PNG]"), "charts linked");
+        assertTrue(Files.isRegularFile(out.resolve("charts/serving-latency.svg")));
         assertThrows(IllegalArgumentException.class,
                 () -> ServingComparison.of("today", "c", java.util.Map.of(), setup, "a", "c", runs));
     }

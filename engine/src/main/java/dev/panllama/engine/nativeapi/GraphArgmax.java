@@ -39,6 +39,9 @@ final class GraphArgmax implements AutoCloseable {
     /** The logits tensor whose rows {@link #rowsArgmax} picks from, in the graph being built; NULL between builds. */
     private MemorySegment rows = MemorySegment.NULL;
     private MemorySegment rowsArgmax = MemorySegment.NULL;
+    /** The matrix's row stride and row count, read once per graph build. */
+    private long rowBytes = 1;
+    private long rowCount;
     /** Whether graphs built from now on keep their argmax for {@link #keptPick} (set before each decode). */
     private boolean keepPicks;
     /** The argmax the last built graph kept as an output, or NULL when it handed picks to llama.cpp per row. */
@@ -138,33 +141,54 @@ final class GraphArgmax implements AutoCloseable {
             MemorySegment logits = logitsPointer.reinterpret(TENSOR_BYTES);
             MemorySegment source = ggml_tensor.view_src(logits);
             MemorySegment sampled;
-            if (!source.equals(MemorySegment.NULL) && isRowOf(logits, source.reinterpret(TENSOR_BYTES))) {
-                if (!source.equals(rows)) {
-                    rowsArgmax = LlamaCpp.ggml_argmax(ctx, source);
-                    rows = source;
-                    mostOpsInABuild = Math.max(mostOpsInABuild, ++opsThisBuild);
-                    if (keepPicks) {
-                        // an output, so the allocator keeps its memory to the end; in the graph, as no sampler hands
-                        // llama.cpp a tensor that would bring it in
-                        LlamaCpp.ggml_set_output(rowsArgmax);
-                        LlamaCpp.ggml_build_forward_expand(graph, rowsArgmax);
-                        keptPicks = rowsArgmax;
-                    }
-                }
+            if (!source.equals(MemorySegment.NULL) && (source.equals(rows) || startShared(ctx, graph, logits, source))) {
                 sharedPicks++;
                 if (keepPicks) {
                     return; // nothing for llama.cpp to copy: keptPick brings all rows back at once
                 }
-                long row = ggml_tensor.view_offs(logits) / ggml_tensor.nb(source.reinterpret(TENSOR_BYTES), 1);
-                sampled = LlamaCpp.ggml_view_1d(ctx, rowsArgmax, 1, row * Integer.BYTES);
+                long offset = ggml_tensor.view_offs(logits);
+                sampled = offset % rowBytes == 0 && offset / rowBytes < rowCount
+                        ? LlamaCpp.ggml_view_1d(ctx, rowsArgmax, 1, offset / rowBytes * Integer.BYTES)
+                        : loneArgmax(ctx, logits);
             } else {
                 // not a row of a logits matrix (llama.cpp probes a sampler with a lone vector): an argmax of its own
-                sampled = LlamaCpp.ggml_argmax(ctx, LlamaCpp.ggml_reshape_1d(ctx, logits, LlamaCpp.ggml_nelements(logits)));
+                sampled = loneArgmax(ctx, logits);
             }
             llama_sampler_data.sampled(data, sampled);
         } catch (Throwable t) {
             // leave sampled unset (see above)
         }
+    }
+
+    /**
+     * The first sampler of a graph whose logits are a row of a matrix: adds the one argmax over all the matrix's rows.
+     * Later samplers of the same graph only compare pointers and offsets, as a graph build calls one upcall per
+     * sequence (with 32 sequences, a rebuild with these samplers measured 0.1-0.2 ms more than one without).
+     *
+     * @return false when {@code logits} is not one whole row of a float matrix
+     */
+    private boolean startShared(MemorySegment ctx, MemorySegment graph, MemorySegment logits, MemorySegment source) {
+        MemorySegment matrix = source.reinterpret(TENSOR_BYTES);
+        if (!isRowOf(logits, matrix)) {
+            return false;
+        }
+        rowsArgmax = LlamaCpp.ggml_argmax(ctx, source);
+        rows = source;
+        rowBytes = ggml_tensor.nb(matrix, 1);
+        rowCount = ggml_tensor.ne(matrix, 1);
+        mostOpsInABuild = Math.max(mostOpsInABuild, ++opsThisBuild);
+        if (keepPicks) {
+            // an output, so the allocator keeps its memory to the end; in the graph, as no sampler hands llama.cpp a
+            // tensor that would bring it in
+            LlamaCpp.ggml_set_output(rowsArgmax);
+            LlamaCpp.ggml_build_forward_expand(graph, rowsArgmax);
+            keptPicks = rowsArgmax;
+        }
+        return true;
+    }
+
+    private static MemorySegment loneArgmax(MemorySegment ctx, MemorySegment logits) {
+        return LlamaCpp.ggml_argmax(ctx, LlamaCpp.ggml_reshape_1d(ctx, logits, LlamaCpp.ggml_nelements(logits)));
     }
 
     /** Whether {@code view} is exactly one whole row of the contiguous float matrix {@code source}. */

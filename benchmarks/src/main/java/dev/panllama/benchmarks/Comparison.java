@@ -6,7 +6,7 @@ import java.util.List;
  * One measurement taken through panllama and through llama.cpp's tool, every repetition of each.
  *
  * @param model           benchmark model name
- * @param metric          {@code single_stream_decode} or {@code aggregate_decode}
+ * @param metric          {@code single_stream_decode}, {@code aggregate_decode}, or one of the loops without the engine
  * @param streams         concurrent streams
  * @param referenceTool   the llama.cpp tool it is compared with
  * @param panllama        panllama's rates in tokens/s, in run order
@@ -25,12 +25,18 @@ public record Comparison(String model, String metric, int streams, String refere
     public static final String AGGREGATE = "aggregate_decode";
     /** llama-bench's loop through the bindings without the engine ({@link RawDecodeLoop}): what calling from the JVM costs. */
     public static final String RAW_LOOP = "raw_decode_loop";
+    /** llama-bench's loop in C ({@link NativeDecodeLoop}) against llama-bench itself: this host's noise, no JVM. */
+    public static final String NATIVE_LOOP = "native_decode_loop";
+    /** llama-batched-bench's loop in C ({@link NativeDecodeLoop}) against llama-batched-bench itself. */
+    public static final String NATIVE_BATCHED = "native_batched_loop";
 
     /** How a report names the measurement. */
     public String label() {
         return switch (metric) {
             case SINGLE_STREAM -> "single-stream decode";
             case RAW_LOOP -> "raw decode loop, no engine";
+            case NATIVE_LOOP -> "native tg loop in C, no JVM";
+            case NATIVE_BATCHED -> "native batched loop in C, no JVM";
             default -> "aggregate decode";
         };
     }

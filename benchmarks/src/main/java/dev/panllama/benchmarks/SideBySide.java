@@ -55,6 +55,7 @@ public final class SideBySide {
         String commit = HostInfo.commit(repo); // before the run: edits made while it runs are not what it measured
         Files.createDirectories(outputDir);
         ReferenceTools tools = ReferenceTools.ensureBuilt(repo, outputDir.resolve("llama-cpp-tools.log"));
+        NativeDecodeLoop nativeLoop = NativeDecodeLoop.build(tools.binDir(), outputDir.resolve("llama-cpp-tools.log"));
         int threads = preset.effectiveThreads();
         Map<String, String> modelFiles = new LinkedHashMap<>();
         Map<Workload, Path> paths = new LinkedHashMap<>();
@@ -71,16 +72,18 @@ public final class SideBySide {
             for (Workload w : preset.workloads()) {
                 progress.accept(String.format("repetition %d/%d, %s (%s first)", rep + 1, preset.repetitions(), w.model(),
                         panllamaFirst ? "panllama" : "llama.cpp"));
-                measureOnce(w, paths.get(w), tools, threads, panllamaFirst, samples.get(w));
+                measureOnce(w, paths.get(w), tools, nativeLoop, threads, panllamaFirst, samples.get(w));
             }
         }
         List<Comparison> comparisons = new ArrayList<>();
         samples.values().forEach(s -> comparisons.addAll(s.comparisons(preset.gpu())));
         List<StepAnatomy> anatomy = new ArrayList<>();
         samples.values().forEach(s -> anatomy.addAll(s.anatomy.values()));
+        List<NativeLoopSteps> nativeSteps = new ArrayList<>();
+        samples.values().forEach(s -> nativeSteps.addAll(s.nativeSteps.values()));
         SideBySideReport report = new SideBySideReport(preset.name(), startedAt, commit, HostInfo.llamaCpp(repo),
                 HostInfo.host(), threads, preset.repetitions(), preset.samples(), commandLine, modelFiles, preset.workloads(), comparisons,
-                anatomy, (System.nanoTime() - began) / 1e9);
+                anatomy, nativeSteps, (System.nanoTime() - began) / 1e9);
         write(report, outputDir);
         return report;
     }
@@ -91,8 +94,8 @@ public final class SideBySide {
      * libgomp stops spinning at ggml's barriers and sleeps instead, which would slow panllama for no reason of its
      * own. One engine at a time is also how llama.cpp's tools run.
      */
-    private void measureOnce(Workload w, Path model, ReferenceTools tools, int threads, boolean panllamaFirst,
-                             Samples into) throws IOException, InterruptedException {
+    private void measureOnce(Workload w, Path model, ReferenceTools tools, NativeDecodeLoop nativeLoop, int threads,
+                             boolean panllamaFirst, Samples into) throws IOException, InterruptedException {
         for (int side = 0; side < 2; side++) {
             if ((side == 0) == panllamaFirst) {
                 List<Double> runs = new ArrayList<>();
@@ -116,6 +119,9 @@ public final class SideBySide {
             } else {
                 into.single.llamaCpp.add(tools.benchDecode(model, w.singleStreamTokens(), threads, preset.samples(), preset.gpu()));
                 tools.batchedDecode(model, w, threads, preset.gpu()).forEach((streams, rate) -> into.aggregate.get(streams).llamaCpp.add(rate));
+                // the same loops in C: on llama.cpp's side, as they are llama.cpp's calls without a JVM
+                into.noteNative(true, nativeLoop.singleStream(model, w.singleStreamTokens(), threads, preset.gpu(), preset.samples()));
+                nativeLoop.batched(model, w, threads, preset.gpu()).values().forEach(steps -> into.noteNative(false, steps));
             }
         }
         LOG.info("{}: single stream panllama {} vs llama-bench {}", w.model(), into.single.panllama, into.single.llamaCpp);
@@ -139,12 +145,22 @@ public final class SideBySide {
         /** The raw decode loop's rates; compared with the same llama-bench rates as {@link #single}. */
         final List<Double> rawLoop = new ArrayList<>();
         final Map<Integer, Pair> aggregate = new LinkedHashMap<>();
+        /** The native tg loop's rates, and the native batched loop's per stream count (0 = the tg loop's key). */
+        final Map<Integer, List<Double>> nativeRates = new LinkedHashMap<>();
         /** The latest repetition's step anatomy per measurement. */
         final Map<String, StepAnatomy> anatomy = new LinkedHashMap<>();
+        /** The latest repetition's native loop steps: the tg loop under "tg", the batched loop under its stream count. */
+        final Map<String, NativeLoopSteps> nativeSteps = new LinkedHashMap<>();
 
         Samples(Workload workload) {
             this.workload = workload;
             workload.concurrency().forEach(n -> aggregate.put(n, new Pair()));
+        }
+
+        /** Records a native loop's run: the tg loop ({@code tg}) or the batched loop at its stream count. */
+        void noteNative(boolean tg, NativeLoopSteps measured) {
+            nativeSteps.put(tg ? "tg" : "batched-" + measured.streams(), measured.forModel(workload.model()));
+            nativeRates.computeIfAbsent(tg ? 0 : measured.streams(), k -> new ArrayList<>()).add(measured.tokensPerSecond());
         }
 
         void noteAnatomy(String measurement, StepAnatomy measured) {
@@ -161,8 +177,17 @@ public final class SideBySide {
             if (!rawLoop.isEmpty()) {
                 list.add(Comparison.of(model, Comparison.RAW_LOOP, 1, "llama-bench", rawLoop, single.llamaCpp, null));
             }
+            if (nativeRates.containsKey(0)) {
+                list.add(Comparison.of(model, Comparison.NATIVE_LOOP, 1, "llama-bench", nativeRates.get(0), single.llamaCpp, null));
+            }
             aggregate.forEach((streams, pair) -> list.add(Comparison.of(model, Comparison.AGGREGATE, streams,
                     "llama-batched-bench", pair.panllama, pair.llamaCpp, target(model, Comparison.AGGREGATE, streams, gpu))));
+            aggregate.forEach((streams, pair) -> {
+                if (nativeRates.containsKey(streams) && !pair.llamaCpp.isEmpty()) {
+                    list.add(Comparison.of(model, Comparison.NATIVE_BATCHED, streams, "llama-batched-bench",
+                            nativeRates.get(streams), pair.llamaCpp, null));
+                }
+            });
             return list;
         }
     }

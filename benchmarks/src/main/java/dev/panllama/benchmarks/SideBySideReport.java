@@ -19,15 +19,17 @@ import java.util.Map;
  * @param workloads    what each model ran
  * @param comparisons  the results
  * @param stepAnatomy  where panllama's steps spent their time in each measurement (latest repetition)
+ * @param nativeSteps  how the native loops' steps (llama.cpp's calls without a JVM) were spread (latest repetition)
  * @param wallSeconds  how long the whole run took
  */
 public record SideBySideReport(String preset, String startedAt, String commit, String llamaCpp, String host, int threads,
                                int repetitions, int samples, String command, Map<String, String> models, List<Workload> workloads,
-                               List<Comparison> comparisons, List<StepAnatomy> stepAnatomy,
+                               List<Comparison> comparisons, List<StepAnatomy> stepAnatomy, List<NativeLoopSteps> nativeSteps,
                                double wallSeconds) {
 
     public SideBySideReport {
         stepAnatomy = stepAnatomy == null ? List.of() : List.copyOf(stepAnatomy);
+        nativeSteps = nativeSteps == null ? List.of() : List.copyOf(nativeSteps); // reports written before the loops
     }
 
     /** The ratio table: one row per comparison, the way the project's notes quote results. */
@@ -54,6 +56,8 @@ public record SideBySideReport(String preset, String startedAt, String commit, S
                 + " every output decode from the engine's scheduling timestamp to the last token; llama-bench reports tg."
                 + " Raw decode loop: llama-bench's tg loop run through panllama's bindings from a Java thread, without"
                 + " the engine (what calling llama.cpp from the JVM costs, apart from what the engine adds)."
+                + " Native loops: llama-bench's and llama-batched-bench's loops written in C against the same natives"
+                + " and settings, against the tools themselves: how far this host's noise alone moves a rate."
                 + " Aggregate: requests sent together through AsyncLLM (greedy, ignore_eos), rates summed over the"
                 + " window in which every stream decodes, against llama-batched-bench S_TG with the same unified KV"
                 + " cache size and batch size (-kvu -c -b -ub).\n");
@@ -74,6 +78,18 @@ public record SideBySideReport(String preset, String startedAt, String commit, S
                         a.model(), a.streams(), a.steps(), a.periodMicros(), a.decodeMicros(), a.sampleMicros(),
                         a.schedulingMicros(), a.betweenMicros(), 100 * a.graphReuse(), a.meanPeriodMicros(),
                         a.newGraphPeriodMicros(), a.firstPrefillPeriodMicros()));
+            }
+        }
+        if (!nativeSteps.isEmpty()) {
+            md.append("\n## llama.cpp's own steps, timed by the native loops\n\n");
+            md.append("The same calls as llama-bench (tg, streams 1) and llama-batched-bench (generation phase), µs per"
+                    + " llama_decode + llama_synchronize: compare with panllama's period and mean period above.\n\n");
+            md.append("| model | loop | streams | steps | median step | mean step | graph reused | new-graph step | tok/s |\n");
+            md.append("|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+            for (NativeLoopSteps n : nativeSteps) {
+                md.append(String.format("| %s | %s | %d | %d | %.1f | %.1f | %.0f%% | %.1f | %.1f |%n", n.model(),
+                        n.loop(), n.streams(), n.steps(), n.medianStepMicros(), n.meanStepMicros(), 100 * n.graphReuse(),
+                        n.newGraphStepMicros(), n.tokensPerSecond()));
             }
         }
         return md.toString();

@@ -58,6 +58,12 @@ final class SideBySideCharts {
         if (c.metric().equals(Comparison.RAW_LOOP)) {
             return "raw loop";
         }
+        if (c.metric().equals(Comparison.NATIVE_LOOP)) {
+            return "native tg loop";
+        }
+        if (c.metric().equals(Comparison.NATIVE_BATCHED)) {
+            return "native " + c.streams() + (c.streams() == 1 ? " stream" : " streams");
+        }
         return c.streams() == 1 ? "1 stream" : c.streams() + " streams";
     }
 }

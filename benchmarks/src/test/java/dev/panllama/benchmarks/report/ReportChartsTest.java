@@ -140,7 +140,7 @@ class ReportChartsTest {
         comparisons.add(Comparison.of("big/model", Comparison.AGGREGATE, 4, "llama-batched-bench", List.of(55.0), List.of(56.0), null));
         return new SideBySideReport("cpu-quick", "2026-01-01T00:00:00Z", "abc", "v0 (x)", "cpu", 2, 3, 5,
                 "panllama bench side-by-side", Map.of("tiny", "/m/tiny.gguf"), List.of(new Workload("tiny", 8, 4, 4, List.of(1, 4, 8))),
-                comparisons, List.of(), 1.0);
+                comparisons, List.of(), List.of(), 1.0);
     }
 
     /** Every text element's content: where the chart's titles, axis labels and legend entries are. */

@@ -1,0 +1,142 @@
+package dev.panllama.benchmarks;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * llama-bench's and llama-batched-bench's decode loops written in C ({@code native-decode-loop.c}), compiled with the
+ * system C compiler against the natives llama.cpp's tools were linked with, and run as a child process. They make the
+ * same calls as the tools with the settings panllama's raw loop and engines use, and time every step: next to the tools
+ * they show how much of a gap is this host's noise (the tools and this loop differ too), and next to panllama's step
+ * anatomy how llama.cpp's own steps are spread (median, mean, graph rebuilds), which the tools' averages hide.
+ */
+public final class NativeDecodeLoop {
+    static final String SOURCE = "native-decode-loop.c";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long TIMEOUT_MINUTES = 20;
+
+    private final Path executable;
+    private final Path logFile;
+
+    private NativeDecodeLoop(Path executable, Path logFile) {
+        this.executable = executable;
+        this.logFile = logFile;
+    }
+
+    /**
+     * Compiles the loop once per source version next to the tools in {@code binDir} (whose directory's
+     * {@code include/} holds llama.h), with {@code $CC} or {@code cc}; a compiled one is reused.
+     *
+     * @param logFile where the compiler's and the loop's diagnostics are appended
+     */
+    public static NativeDecodeLoop build(Path binDir, Path logFile) throws IOException, InterruptedException {
+        byte[] source;
+        try (InputStream in = NativeDecodeLoop.class.getResourceAsStream(SOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException(SOURCE + " is missing from the benchmarks jar");
+            }
+            source = in.readAllBytes();
+        }
+        Path dir = binDir.resolveSibling("bench");
+        Path executable = dir.resolve("native-decode-loop-" + sha256(source).substring(0, 12));
+        if (Files.isExecutable(executable)) {
+            return new NativeDecodeLoop(executable, logFile);
+        }
+        Files.createDirectories(dir);
+        Path sourceFile = dir.resolve(SOURCE);
+        Files.write(sourceFile, source);
+        String compiler = System.getenv().getOrDefault("CC", "cc");
+        Path partial = dir.resolve(executable.getFileName() + ".tmp");
+        List<String> command = List.of(compiler, "-O2", "-std=c11", sourceFile.toString(),
+                "-I" + binDir.resolveSibling("include"), "-L" + binDir, "-lllama", "-lggml", "-lggml-base",
+                "-Wl,-rpath," + binDir, "-o", partial.toString());
+        run(command, logFile);
+        Files.move(partial, executable, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        return new NativeDecodeLoop(executable, logFile);
+    }
+
+    /** llama-bench's tg loop: {@code tokens} single-token decodes, a warm-up run and then {@code runs} timed ones. */
+    public NativeLoopSteps singleStream(Path model, int tokens, int threads, boolean gpu, int runs)
+            throws IOException, InterruptedException {
+        List<NativeLoopSteps> results = parse(run(List.of(executable.toString(), "tg", model.toString(),
+                Integer.toString(threads), gpu ? "1" : "0", Integer.toString(tokens), Integer.toString(runs)), logFile));
+        if (results.size() != 1) {
+            throw new IllegalStateException("the native tg loop printed " + results.size() + " results (see " + logFile + ")");
+        }
+        return results.getFirst();
+    }
+
+    /**
+     * llama-batched-bench's generation phase for every stream count of the workload, with the KV cache, batch and
+     * micro-batch sizes {@link ReferenceTools#batchedDecode} gives llama-batched-bench; keyed by stream count.
+     */
+    public Map<Integer, NativeLoopSteps> batched(Path model, Workload w, int threads, boolean gpu)
+            throws IOException, InterruptedException {
+        String streams = w.concurrency().stream().map(String::valueOf).collect(Collectors.joining(","));
+        List<NativeLoopSteps> results = parse(run(List.of(executable.toString(), "batched", model.toString(),
+                Integer.toString(threads), gpu ? "1" : "0", Integer.toString(w.contextTokens()),
+                Integer.toString(w.batchTokens()), Integer.toString(Math.min(512, w.batchTokens())),
+                Integer.toString(w.promptTokens()), Integer.toString(w.generatedTokens()), streams), logFile));
+        Map<Integer, NativeLoopSteps> byStreams = new LinkedHashMap<>();
+        results.forEach(r -> byStreams.put(r.streams(), r));
+        if (!byStreams.keySet().containsAll(w.concurrency())) {
+            throw new IllegalStateException("the native batched loop reported streams " + byStreams.keySet()
+                    + ", expected " + w.concurrency() + " (see " + logFile + ")");
+        }
+        return byStreams;
+    }
+
+    private static List<NativeLoopSteps> parse(String out) throws IOException {
+        List<NativeLoopSteps> results = new ArrayList<>();
+        for (String line : out.lines().toList()) {
+            if (line.startsWith("{")) {
+                JsonNode row = JSON.readTree(line);
+                results.add(new NativeLoopSteps(null, row.path("mode").asText(), row.path("streams").asInt(), row.path("tokens_per_second").asDouble(),
+                        row.path("steps").asInt(), row.path("median_step_us").asDouble(), row.path("mean_step_us").asDouble(),
+                        row.path("graph_reuse").asDouble(), row.path("new_graph_step_us").asDouble()));
+            }
+        }
+        return results;
+    }
+
+    /** Runs a command, its stderr appended to the log file, and returns its stdout; a failure names the log. */
+    private static String run(List<String> command, Path logFile) throws IOException, InterruptedException {
+        Files.writeString(logFile, "$ " + String.join(" ", command) + "\n", StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
+        process.getOutputStream().close();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!process.waitFor(TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
+            process.destroyForcibly();
+            throw new IllegalStateException(command.getFirst() + " did not finish in " + TIMEOUT_MINUTES + " minutes");
+        }
+        if (process.exitValue() != 0) {
+            throw new IllegalStateException(String.join(" ", command) + " exited with " + process.exitValue()
+                    + " (see " + logFile + ")");
+        }
+        return out;
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JVM has no SHA-256", e);
+        }
+    }
+}

@@ -40,7 +40,7 @@ public final class NativeDecodeLoop {
 
     /**
      * Compiles the loop once per source version next to the tools in {@code binDir} (whose directory's
-     * {@code include/} holds llama.h), with {@code $CC} or {@code cc}; a compiled one is reused.
+     * {@code include/} holds llama.h), with {@code $CC} or the first of cc, gcc, clang; a compiled one is reused.
      *
      * @param logFile where the compiler's and the loop's diagnostics are appended
      */
@@ -60,7 +60,7 @@ public final class NativeDecodeLoop {
         Files.createDirectories(dir);
         Path sourceFile = dir.resolve(SOURCE);
         Files.write(sourceFile, source);
-        String compiler = System.getenv().getOrDefault("CC", "cc");
+        String compiler = compiler();
         Path partial = dir.resolve(executable.getFileName() + ".tmp");
         List<String> command = List.of(compiler, "-O2", "-std=c11", sourceFile.toString(),
                 "-I" + binDir.resolveSibling("include"), "-L" + binDir, "-lllama", "-lggml", "-lggml-base",
@@ -130,6 +130,22 @@ public final class NativeDecodeLoop {
                     + " (see " + logFile + ")");
         }
         return out;
+    }
+
+    /** {@code $CC}, else {@code cc} or {@code gcc} from the PATH (some images that build with gcc have no cc link). */
+    private static String compiler() {
+        String chosen = System.getenv("CC");
+        if (chosen != null && !chosen.isBlank()) {
+            return chosen;
+        }
+        for (String name : List.of("cc", "gcc", "clang")) {
+            for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+                if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, name))) {
+                    return name;
+                }
+            }
+        }
+        throw new IllegalStateException("no C compiler (cc, gcc or clang) on the PATH for " + SOURCE + "; set CC");
     }
 
     private static String sha256(byte[] bytes) {

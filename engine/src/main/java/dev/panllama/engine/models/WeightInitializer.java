@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.DoubleConsumer;
+import java.util.stream.IntStream;
 
 /**
  * The {@code set_tensor_data} callback of {@code llama_model_init_from_user}: fills each tensor llama.cpp creates
@@ -35,10 +36,9 @@ final class WeightInitializer implements AutoCloseable {
     private final long seed;
     private final long expectedElements;
     private final DoubleConsumer progress;
-    private final Arena scratch = Arena.ofConfined();
-    private final float[] values = new float[CHUNK];
-    private final MemorySegment f32 = scratch.allocate(ValueLayout.JAVA_FLOAT, CHUNK);
-    private MemorySegment f16;
+    /** Chunk buffers, one set per thread that fills chunks; shared because chunks fill on the common pool's threads. */
+    private final Arena scratch = Arena.ofShared();
+    private final ThreadLocal<Scratch> buffers = ThreadLocal.withInitial(this::newScratch);
     private final List<Tensor> tensors = new ArrayList<>();
     private long filledElements;
     private Throwable failure;
@@ -83,29 +83,37 @@ final class WeightInitializer implements AutoCloseable {
             throw new UnsupportedModelException("tensor " + name + " is not contiguous; cannot fill it");
         }
         ValueRule rule = ValueRule.of(name);
-        SplittableRandom random = new SplittableRandom(seed ^ nameHash(name));
-        for (long done = 0; done < elements; ) {
-            int n = (int) Math.min(CHUNK, elements - done);
-            rule.fill(values, n, random);
-            MemorySegment.copy(values, 0, f32, ValueLayout.JAVA_FLOAT, 0, n);
-            MemorySegment source = f32;
+        long tensorSeed = seed ^ nameHash(name);
+        int chunks = (int) ((elements + CHUNK - 1) / CHUNK);
+        // each chunk has a seed of its own, so chunks fill in parallel (an 8B model is 8G draws) and every value still
+        // depends only on the seed, the name and its position; chunk 0's seed is the tensor's, as before chunking
+        IntStream.range(0, chunks).parallel().forEach(chunk -> {
+            long start = (long) chunk * CHUNK;
+            int n = (int) Math.min(CHUNK, elements - start);
+            Scratch buffer = buffers.get();
+            rule.fill(buffer.values, n, new SplittableRandom(tensorSeed + chunk * 0x9E3779B97F4A7C15L));
+            MemorySegment.copy(buffer.values, 0, buffer.f32, ValueLayout.JAVA_FLOAT, 0, n);
+            MemorySegment source = buffer.f32;
             if (half) {
-                LlamaCpp.ggml_fp32_to_fp16_row(f32, halfBuffer(), n);
-                source = f16;
+                LlamaCpp.ggml_fp32_to_fp16_row(buffer.f32, buffer.f16, n);
+                source = buffer.f16;
             }
-            LlamaCpp.ggml_backend_tensor_set(tensor, source, done * elementBytes, n * elementBytes);
-            done += n;
-            filledElements += n;
-            progress.accept(Math.min(1.0, (double) filledElements / expectedElements));
-        }
+            // a CPU buffer's tensor_set is a memcpy: chunks write disjoint ranges of the tensor
+            LlamaCpp.ggml_backend_tensor_set(tensor, source, start * elementBytes, n * elementBytes);
+        });
+        filledElements += elements;
+        progress.accept(Math.min(1.0, (double) filledElements / expectedElements));
         tensors.add(new Tensor(name, MemorySegment.ofAddress(tensor.address()), elements));
     }
 
-    private MemorySegment halfBuffer() {
-        if (f16 == null) {
-            f16 = scratch.allocate(ValueLayout.JAVA_SHORT, CHUNK);
+    /** One thread's chunk buffers: the draws, and them as F32 and F16 in native memory. */
+    private record Scratch(float[] values, MemorySegment f32, MemorySegment f16) {}
+
+    private Scratch newScratch() {
+        synchronized (scratch) {
+            return new Scratch(new float[CHUNK], scratch.allocate(ValueLayout.JAVA_FLOAT, CHUNK),
+                    scratch.allocate(ValueLayout.JAVA_SHORT, CHUNK));
         }
-        return f16;
     }
 
     /** The tensors llama.cpp created, in its order. */

@@ -75,6 +75,9 @@ class EngineMetricsTest {
             requests.add(TrackedRequest.start(llm, "long-" + i, PROMPT, 400));
         }
         requests.getFirst().awaitTokens(2);
+        for (TrackedRequest r : requests) {
+            r.awaitTokens(1); // every prompt prefilled before the aborts, so each one's prompt tokens are counted below
+        }
         PrometheusText busy = PrometheusText.parse(llm.scrapePrometheus());
         assertTrue(busy.value("panllama_num_requests_running") + busy.value("panllama_num_requests_waiting") > 0);
         assertTrue(busy.value("panllama_kv_cache_usage_perc") > 0);

@@ -100,7 +100,17 @@ public final class PanllamaBench implements AutoCloseable {
 
     /** As {@link #forConcurrency(Path, Workload, int, boolean)}, choosing in-graph greedy sampling (null = the engine's default). */
     public static PanllamaBench forConcurrency(Path model, Workload w, int threads, boolean gpu, Boolean deviceSampling) {
+        return forConcurrency(model, w, threads, gpu, deviceSampling, false);
+    }
+
+    /**
+     * As {@link #forConcurrency(Path, Workload, int, boolean, Boolean)}, with the KV cache's attention view pinned to
+     * its whole length when {@code pinKvView} ({@link EngineArgs#pinKvView}): the cache is sized to the workload.
+     */
+    public static PanllamaBench forConcurrency(Path model, Workload w, int threads, boolean gpu, Boolean deviceSampling,
+                                               boolean pinKvView) {
         EngineArgs args = offload(EngineArgs.builder(), gpu).model(model).threads(threads).deviceSampling(deviceSampling)
+                .pinKvView(pinKvView)
                 .maxNumSeqs(w.maxStreams()).kvCacheTokens(w.contextTokens()).maxNumBatchedTokens(w.batchTokens())
                 .maxModelLen(w.promptTokens() + w.generatedTokens())
                 // llama-batched-bench keeps no cache between runs: cached blocks would hold cells that every later

@@ -27,11 +27,18 @@ public final class SideBySide {
     private final BenchPreset preset;
     private final RepoLayout repo;
     private final Consumer<String> progress;
+    private boolean pinKvView;
 
     public SideBySide(BenchPreset preset, RepoLayout repo, Consumer<String> progress) {
         this.preset = preset;
         this.repo = repo;
         this.progress = progress;
+    }
+
+    /** Runs panllama's concurrent streams with the KV cache's attention view pinned ({@code EngineArgs.pinKvView}). */
+    public SideBySide pinKvView(boolean on) {
+        this.pinKvView = on;
+        return this;
     }
 
     /** The ratio llama.cpp's own rate must be matched to, or null: targets are the project's published goals. */
@@ -109,7 +116,7 @@ public final class SideBySide {
                 try (RawDecodeLoop raw = RawDecodeLoop.open(model, w.singleStreamTokens(), threads, preset.gpu())) {
                     into.rawLoop.add(raw.tokensPerSecond(preset.samples()));
                 }
-                try (PanllamaBench concurrent = PanllamaBench.forConcurrency(model, w, threads, preset.gpu())) {
+                try (PanllamaBench concurrent = PanllamaBench.forConcurrency(model, w, threads, preset.gpu(), null, pinKvView)) {
                     for (int streams : w.concurrency()) {
                         into.aggregate.get(streams).panllama.add(concurrent.concurrentDecode(streams, w.promptTokens(),
                                 w.generatedTokens()));

@@ -53,6 +53,10 @@ final class BenchCommand {
         @Option(names = "--streams", split = ",", description = "Aggregate decode at these stream counts instead of the preset's.")
         List<Integer> streams;
 
+        @Option(names = "--pin-kv-view", description = "Run panllama's concurrent streams with the KV cache's attention view"
+                + " pinned to its whole length: one decode graph instead of a new one every 256 cells of growth.")
+        boolean pinKvView;
+
         @Override
         public Integer call() throws Exception {
             BenchPreset chosen = BenchPreset.byName(preset);
@@ -71,7 +75,7 @@ final class BenchCommand {
             RepoLayout repo = RepoLayout.locate();
             Path dir = outputDir != null ? outputDir : repo.datedResultsDir(chosen.name());
             var err = spec.commandLine().getErr();
-            SideBySideReport report = new SideBySide(chosen, repo, line -> err.println("bench: " + line))
+            SideBySideReport report = new SideBySide(chosen, repo, line -> err.println("bench: " + line)).pinKvView(pinKvView)
                     .run(dir, "panllama " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
             var out = spec.commandLine().getOut();
             out.println(report.markdown());
@@ -167,12 +171,16 @@ final class BenchCommand {
         @Option(names = "--generated-tokens", defaultValue = "64", description = "Tokens per stream (default: ${DEFAULT-VALUE}).")
         int generatedTokens;
 
+        @Option(names = "--pin-kv-view", description = "Pin the KV cache's attention view to its whole length (sized to the"
+                + " widest run): one decode graph instead of a new one every 256 cells of growth.")
+        boolean pinKvView;
+
         @Override
         public Integer call() throws InterruptedException {
             Workload w = new Workload(choice.model, 2, promptTokens, generatedTokens, streams);
             var out = spec.commandLine().getOut();
             try (PanllamaBench bench = PanllamaBench.forConcurrency(choice.resolve(), w, choice.effectiveThreads(), choice.gpu,
-                    choice.deviceSampling)) {
+                    choice.deviceSampling, pinKvView)) {
                 for (int n : w.concurrency()) {
                     List<Double> rates = new ArrayList<>();
                     for (int i = 0; i < choice.repetitions; i++) {

@@ -73,6 +73,11 @@ final class EngineOptions {
     @Option(names = "--enable-sleep-mode", description = "Allow the engine to sleep (free weights and KV cache) and wake up.")
     boolean enableSleepMode;
 
+    @Option(names = "--pin-kv-view", description = "Keep llama.cpp's attention view at the KV cache's whole length: one decode"
+            + " graph while the cache fills instead of a new one every 256 cells, but every step attends over every cell"
+            + " (for a cache, --max-model-len x --max-num-seqs, that the load fills).")
+    boolean pinKvView;
+
     EngineArgs toEngineArgs(Long seed) {
         return EngineArgs.builder()
                 .model(ModelResolver.resolve(model))
@@ -89,6 +94,7 @@ final class EngineOptions {
                 .enablePrefixCaching(enablePrefixCaching).prefixCacheBlockSize(blockSize)
                 .poolingType(pooling())
                 .enableSleepMode(enableSleepMode)
+                .pinKvView(pinKvView)
                 .seed(seed)
                 .enableLora(enableLora).maxLoras(maxLoras).maxCpuLoras(maxCpuLoras).loraAllowedDirs(loraAllowedDirs)
                 .parallel(parallel.toConfig())

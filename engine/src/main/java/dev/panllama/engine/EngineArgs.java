@@ -38,13 +38,20 @@ import java.util.Locale;
  *                             that a GPU never copies their 128k-entry logits rows back to the host; null = on when
  *                             layers are offloaded to a local GPU. Such an engine schedules at most one micro-batch
  *                             (512 tokens) a step, so a step's picks come back in one copy
+ * @param pinKvView            hold the KV cache's last cell so llama.cpp's attention view always spans the whole cache:
+ *                             a steady decode then keeps one graph instead of rebuilding it (and on a GPU running a
+ *                             step uncaptured and capturing it again) every 256 cells of growth, at the price of
+ *                             attending over every cell each step. Off by default; for a cache sized to its load
+ *                             (kvCacheTokens close to what the running requests fill). Needs a plain attention KV
+ *                             cache (no sliding window, no recurrent state); the cache is then unified, one cell
+ *                             smaller, and the engine prefills the cache's length once at start and after each reset
  */
 public record EngineArgs(Path model, int maxModelLen, int maxNumSeqs, int maxNumBatchedTokens, int kvCacheTokens,
                          int nGpuLayers, int threads, String kvCacheDtype, FlashAttention flashAttention, Long seed,
                          SchedulingPolicy schedulingPolicy, String chatTemplate, int maxLogprobs,
                          boolean enablePrefixCaching, int prefixCacheBlockSize, boolean enableSleepMode,
                          boolean enableLora, int maxLoras, int maxCpuLoras, List<Path> loraAllowedDirs,
-                         PoolingType poolingType, ParallelConfig parallel, Boolean deviceSampling) {
+                         PoolingType poolingType, ParallelConfig parallel, Boolean deviceSampling, boolean pinKvView) {
 
     /** Caps the default KV size so a long-context model does not allocate gigabytes it may never use. */
     public static final int DEFAULT_MAX_KV_TOKENS = 1 << 16;
@@ -123,6 +130,7 @@ public record EngineArgs(Path model, int maxModelLen, int maxNumSeqs, int maxNum
         private PoolingType poolingType;
         private ParallelConfig parallel = ParallelConfig.single();
         private Boolean deviceSampling;
+        private boolean pinKvView;
 
         public Builder model(Path path) { this.model = path; return this; }
         public Builder maxModelLen(int tokens) { this.maxModelLen = tokens; return this; }
@@ -147,12 +155,13 @@ public record EngineArgs(Path model, int maxModelLen, int maxNumSeqs, int maxNum
         public Builder poolingType(PoolingType pooling) { this.poolingType = pooling; return this; }
         public Builder parallel(ParallelConfig config) { this.parallel = config; return this; }
         public Builder deviceSampling(Boolean on) { this.deviceSampling = on; return this; }
+        public Builder pinKvView(boolean on) { this.pinKvView = on; return this; }
 
         public EngineArgs build() {
             return new EngineArgs(model, maxModelLen, maxNumSeqs, maxNumBatchedTokens, kvCacheTokens, nGpuLayers,
                     threads, kvCacheDtype, flashAttention, seed, schedulingPolicy, chatTemplate, maxLogprobs,
                     enablePrefixCaching, prefixCacheBlockSize, enableSleepMode, enableLora, maxLoras, maxCpuLoras,
-                    loraAllowedDirs, poolingType, parallel, deviceSampling);
+                    loraAllowedDirs, poolingType, parallel, deviceSampling, pinKvView);
         }
     }
 }

@@ -46,7 +46,7 @@ final class ReplicaLoader {
             // A unified cache is what sharing cells between sequences needs (n > 1 siblings, prefix caching), but
             // llama.cpp then checks every pair of its 256 possible sequences on each llama_decode (65,536 tests, ~10%
             // of a small model's token): a single-sequence engine without a prefix cache shares nothing and skips that.
-            boolean unifiedKv = args.maxNumSeqs() > 1 || args.enablePrefixCaching();
+            boolean unifiedKv = args.maxNumSeqs() > 1 || args.enablePrefixCaching() || args.pinKvView();
             ContextParams params = effectivePooling(args, model) != PoolingType.NONE ? poolingContext(args, kvTokens, maxModelLen)
                     : new ContextParams(kvTokens, args.maxNumBatchedTokens(),
                     Math.min(512, args.maxNumBatchedTokens()), args.maxNumSeqs(), args.threads(), 0, false,

@@ -231,7 +231,7 @@ final class EngineControl {
             throw new IllegalStateException("the prefix cache could not be emptied after every request was preempted");
         }
         if (core.resources().hasContext()) {
-            core.resources().context().clearMemory();
+            core.kv().clearMemory();
         }
     }
 

@@ -3,6 +3,7 @@ package dev.panllama.engine.core;
 import dev.panllama.engine.EngineArgs;
 import dev.panllama.engine.EngineDeadException;
 import dev.panllama.engine.FinishReason;
+import dev.panllama.engine.InvalidRequestException;
 import dev.panllama.engine.lora.LoraRuntime;
 import dev.panllama.engine.nativeapi.Context;
 import dev.panllama.engine.nativeapi.Model;
@@ -78,7 +79,7 @@ public final class EngineCore {
         this.resources = new EngineResources(model, context);
         this.control = new EngineControl(this, args.enableSleepMode());
         this.maxModelLen = maxModelLen;
-        this.kv = new KvCacheManager(context, args.maxNumSeqs(), prefixBlockSize(model, context, args));
+        this.kv = new KvCacheManager(context, args.maxNumSeqs(), prefixBlockSize(model, context, args), pinsKvView(model, context, args));
         boolean inGraph = deviceSampling(args);
         // with picks made in the graph a step is one micro-batch, whose graph hands all its picks back in one copy
         // (Context.decode refuses more); llama.cpp would split a larger step into micro-batches anyway
@@ -95,6 +96,22 @@ public final class EngineCore {
      * shared — a memory that is not one unified cache, sliding-window attention that drops old positions,
      * recurrent state that cannot be cut at a block boundary.
      */
+    /** Whether to pin the attention view ({@link EngineArgs#pinKvView}); a memory it cannot pin is refused. */
+    private static boolean pinsKvView(Model model, Context context, EngineArgs args) {
+        if (!args.pinKvView()) {
+            return false;
+        }
+        String why = !context.hasMemory() ? "the model has no KV memory"
+                : context.memorySequences() <= args.maxNumSeqs() ? "the KV cache is not unified"
+                : model.slidingWindow() > 0 ? "the model uses sliding-window attention, whose cache keeps only a window"
+                : model.isRecurrent() ? "the model keeps recurrent state, not a plain KV cache" : null;
+        if (why != null) {
+            throw new InvalidRequestException("pin_kv_view", true, "pin_kv_view cannot pin this model's attention view: "
+                    + why + "; leave it off");
+        }
+        return true;
+    }
+
     private static int prefixBlockSize(Model model, Context context, EngineArgs args) {
         if (!args.enablePrefixCaching()) {
             return 0;

@@ -19,6 +19,8 @@ final class KvCacheManager {
      */
     private final java.util.PriorityQueue<Integer> freeSlots = new java.util.PriorityQueue<>();
     private final int slotCount;
+    /** The sequence id holding the cache's last cell to pin the attention view, or -1 when the view is not pinned. */
+    private final int pinnedSeq;
     /** Null when prefix caching is off or the model's memory cannot share cells. */
     private final PrefixCache prefixCache;
     /** Cells owned by requests alone (not counting cached blocks they hold). */
@@ -27,19 +29,44 @@ final class KvCacheManager {
     private int stepHits;
 
     KvCacheManager(Context context, int slots, int prefixBlockSize) {
+        this(context, slots, prefixBlockSize, false);
+    }
+
+    /**
+     * @param pinView hold the cache's last cell with the last memory sequence id so the attention view spans the
+     *                whole cache and a steady decode keeps one graph ({@link Context#pinView}); that cell and id are
+     *                then no request's or cached prefix's
+     */
+    KvCacheManager(Context context, int slots, int prefixBlockSize, boolean pinView) {
         this.context = context;
-        this.capacity = context.contextLength();
+        this.pinnedSeq = pinView ? context.memorySequences() - 1 : -1;
+        this.capacity = context.contextLength() - (pinView ? 1 : 0);
         this.slotCount = slots;
         for (int s = 0; s < slots; s++) {
             freeSlots.add(s);
         }
-        this.prefixCache = prefixBlockSize > 0 ? new PrefixCache(context, prefixBlockSize, slots) : null;
+        this.prefixCache = prefixBlockSize > 0
+                ? new PrefixCache(context, prefixBlockSize, slots, context.memorySequences() - (pinView ? 1 : 0)) : null;
+        pinView();
+    }
+
+    /** Re-pins the attention view after the cache was emptied (a no-op without pinning). */
+    private void pinView() {
+        if (pinnedSeq >= 0) {
+            context.pinView(0, pinnedSeq);
+        }
+    }
+
+    /** Empties the KV cache (every request preempted and the prefix cache reset first) and pins its view again. */
+    void clearMemory() {
+        context.clearMemory();
+        pinView();
     }
 
     /** Sleep mode made a new context of the same size: the cells are all free again, the prefix cache empty. */
     void rebind(Context fresh) {
         int cached = prefixCache == null ? 0 : prefixCache.cachedCells();
-        if (fresh.contextLength() != capacity || requestCells != 0 || cached != 0 || slotsInUse() != 0) {
+        if (fresh.contextLength() != capacity + (pinnedSeq >= 0 ? 1 : 0) || requestCells != 0 || cached != 0 || slotsInUse() != 0) {
             throw new IllegalStateException("cannot move the KV bookkeeping to a new context: " + requestCells
                     + " request cells, " + cached + " cached cells and " + slotsInUse() + " slots still in use, capacity "
                     + capacity + " vs " + fresh.contextLength());
@@ -48,6 +75,7 @@ final class KvCacheManager {
         if (prefixCache != null) {
             prefixCache.rebind(fresh);
         }
+        pinView();
     }
 
     int capacity() {

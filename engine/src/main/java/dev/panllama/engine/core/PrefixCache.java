@@ -70,11 +70,16 @@ final class PrefixCache {
 
     /** Anchors take the sequence ids from {@code firstAnchor} up to the context's last memory sequence id. */
     PrefixCache(Context context, int blockSize, int firstAnchor) {
+        this(context, blockSize, firstAnchor, context.memorySequences());
+    }
+
+    /** Anchors take the sequence ids in [{@code firstAnchor}, {@code anchorsEnd}). */
+    PrefixCache(Context context, int blockSize, int firstAnchor, int anchorsEnd) {
         this.context = context;
         this.blockSize = blockSize;
         this.firstAnchor = firstAnchor;
-        this.anchorBlocks = new int[context.memorySequences()];
-        for (int s = firstAnchor; s < context.memorySequences(); s++) {
+        this.anchorBlocks = new int[anchorsEnd];
+        for (int s = firstAnchor; s < anchorsEnd; s++) {
             freeAnchors.add(s);
         }
     }

@@ -440,6 +440,46 @@ public final class Context implements AutoCloseable {
         LlamaCpp.llama_memory_seq_cp(memory, src, dst, from, to);
     }
 
+    /**
+     * Empties the KV cache and then holds its last cell with sequence {@code pinSeq}, so that llama.cpp's attention
+     * view (n_kv: the used cells rounded up to 256) spans the whole cache from then on. llama.cpp builds a new decode
+     * graph whenever that view grows, every 256 cells of growth, and a GPU then runs a step without its captured graph
+     * and captures it anew on the next; with the view pinned, steady decoding keeps one graph. Every step then attends
+     * over every cell, masked or not, which suits a cache sized to its load. The cell is reached by decoding the whole
+     * length once through {@code batchSeq} (no outputs), keeping only the last position.
+     */
+    public void pinView(int batchSeq, int pinSeq) {
+        checkMemorySequence(pinSeq);
+        if (!params.unifiedKv()) {
+            throw new IllegalStateException("pinning the attention view needs one unified KV cache");
+        }
+        if (batchSeq < 0 || batchSeq >= maxSequences || batchSeq == pinSeq) {
+            throw new IllegalArgumentException("batch sequence " + batchSeq + " must be one of this context's "
+                    + maxSequences + " and not the pinning one (" + pinSeq + ")");
+        }
+        clearMemory();
+        int cells = contextLength();
+        int token = Math.max(0, model.vocab().bos());
+        try (Batch batch = new Batch(batchSize(), 1)) {
+            for (int pos = 0; pos < cells; ) {
+                batch.clear();
+                for (int end = Math.min(cells, pos + batchSize()); pos < end; pos++) {
+                    batch.add(token, pos, batchSeq, false);
+                }
+                if (!decode(batch)) {
+                    throw new IllegalStateException("the KV cache had no room for position " + (pos - 1)
+                            + " of " + cells + " while pinning its attention view");
+                }
+            }
+        }
+        copySequence(batchSeq, pinSeq, cells - 1, cells);
+        removeSequence(batchSeq, -1, -1);
+        if (sequencePositionMax(pinSeq) != cells - 1 || sequencePositionMax(batchSeq) != -1) {
+            throw new IllegalStateException("pinning the attention view left sequence " + pinSeq + " at position "
+                    + sequencePositionMax(pinSeq) + " and sequence " + batchSeq + " at " + sequencePositionMax(batchSeq));
+        }
+    }
+
     /** Drops every cell of the KV memory; a context without one has nothing to drop. */
     public void clearMemory() {
         if (hasMemory()) {

@@ -16,6 +16,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@link EngineArgs#pinKvView}: with the KV cache's last cell held, llama.cpp's attention view spans the whole cache,
@@ -26,10 +28,10 @@ class AsyncLLMPinnedKvViewTest {
     private static final int STREAMS = 8;
     private static final int TOKENS = 120;
 
-    private static EngineArgs args(boolean pin) {
+    private static EngineArgs args(boolean pin, boolean inGraph) {
         // 8 streams x ~125 cells grow the used cells from ~40 to ~1,000: four 256-cell boundaries on the way
         return EngineArgs.builder().model(TestModels.stories260K()).maxNumSeqs(STREAMS).maxNumBatchedTokens(256)
-                .kvCacheTokens(1024).maxModelLen(256).threads(1).pinKvView(pin).build();
+                .kvCacheTokens(1024).maxModelLen(256).threads(1).deviceSampling(inGraph).pinKvView(pin).build();
     }
 
     private static List<String> prompts() {
@@ -64,11 +66,13 @@ class AsyncLLMPinnedKvViewTest {
         return steady.subList(1, steady.size());
     }
 
-    @Test
-    void aPinnedViewKeepsOneGraphWhileTheCacheFillsAndDecodesTheSameTokens() {
+    /** Also with the picks made in the graph (a GPU engine's default), whose samplers stay attached across the reset. */
+    @ParameterizedTest(name = "picks in the graph: {0}")
+    @ValueSource(booleans = {false, true})
+    void aPinnedViewKeepsOneGraphWhileTheCacheFillsAndDecodesTheSameTokens(boolean inGraph) {
         Map<String, List<Integer>> pinnedTokens;
         Map<String, List<Integer>> plainTokens;
-        try (AsyncLLM pinned = AsyncLLM.fromEngineArgs(args(true))) {
+        try (AsyncLLM pinned = AsyncLLM.fromEngineArgs(args(true, inGraph))) {
             StepRecorder steps = StepRecorder.attachTo(pinned);
             pinnedTokens = runTogether(pinned);
             List<StepStats> steady = steadySteps(steps);
@@ -83,13 +87,28 @@ class AsyncLLMPinnedKvViewTest {
             assertEquals(List.of(), steadySteps(steps).stream().filter(s -> !s.graphReused()).map(StepStats::step).toList(),
                     "steps that built a new graph after the reset");
         }
-        try (AsyncLLM plain = AsyncLLM.fromEngineArgs(args(false))) {
+        try (AsyncLLM plain = AsyncLLM.fromEngineArgs(args(false, inGraph))) {
             StepRecorder steps = StepRecorder.attachTo(plain);
             plainTokens = runTogether(plain);
             long rebuilt = steadySteps(steps).stream().filter(s -> !s.graphReused()).count();
             assertTrue(rebuilt >= 3, "without the pin the view grows past 256-cell boundaries: " + rebuilt + " new graphs");
         }
         assertEquals(plainTokens, pinnedTokens);
+    }
+
+    @Test
+    void wakingFromSleepPinsTheNewCachesView() {
+        EngineArgs sleepy = EngineArgs.builder().model(TestModels.stories260K()).maxNumSeqs(STREAMS).maxNumBatchedTokens(256)
+                .kvCacheTokens(1024).maxModelLen(256).threads(1).pinKvView(true).enableSleepMode(true).build();
+        try (AsyncLLM llm = AsyncLLM.fromEngineArgs(sleepy)) {
+            Map<String, List<Integer>> before = runTogether(llm);
+            llm.sleep(1).join(); // frees the context; waking makes a new one
+            llm.wakeUp().join();
+            StepRecorder steps = StepRecorder.attachTo(llm);
+            assertEquals(before, runTogether(llm));
+            assertEquals(List.of(), steadySteps(steps).stream().filter(s -> !s.graphReused()).map(StepStats::step).toList(),
+                    "steps that built a new graph after waking");
+        }
     }
 
     @Test

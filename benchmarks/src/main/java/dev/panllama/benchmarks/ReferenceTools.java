@@ -129,8 +129,15 @@ public final class ReferenceTools {
         return gpu ? List.of("-ngl", "99", "-fa", "on") : List.of();
     }
 
-    /** Runs a tool, its stderr appended to the log file, and returns its stdout. */
     private String run(List<String> command) throws IOException, InterruptedException {
+        return run(command, logFile);
+    }
+
+    /**
+     * Runs a child process (a tool, or the compiler and the loop of {@link NativeDecodeLoop}), its stderr appended to
+     * {@code logFile}, and returns its stdout; a failure names the log.
+     */
+    static String run(List<String> command, Path logFile) throws IOException, InterruptedException {
         LOG.debug("running {}", command);
         Files.writeString(logFile, "$ " + String.join(" ", command) + "\n", StandardCharsets.UTF_8,
                 java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
@@ -143,7 +150,8 @@ public final class ReferenceTools {
             throw new IllegalStateException(command.getFirst() + " did not finish in " + TOOL_TIMEOUT_MINUTES + " minutes");
         }
         if (process.exitValue() != 0) {
-            throw new IllegalStateException(command.getFirst() + " exited with " + process.exitValue() + " (see " + logFile + ")");
+            throw new IllegalStateException(String.join(" ", command) + " exited with " + process.exitValue()
+                    + " (see " + logFile + ")");
         }
         return out;
     }

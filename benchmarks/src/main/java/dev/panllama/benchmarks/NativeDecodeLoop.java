@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -54,15 +55,19 @@ public final class NativeDecodeLoop {
             return new NativeDecodeLoop(executable, logFile);
         }
         Files.createDirectories(dir);
-        Path sourceFile = dir.resolve(SOURCE);
+        // the cache directory is shared by every checkout on the host: each build writes files of its own and moves the
+        // result into place, so one compiling another source version at the same time cannot mix into it
+        String partial = executable.getFileName() + "." + ProcessHandle.current().pid() + ".tmp";
+        Path sourceFile = dir.resolve(partial + ".c");
         Files.write(sourceFile, source);
-        String compiler = compiler();
-        Path partial = dir.resolve(executable.getFileName() + ".tmp");
-        List<String> command = List.of(compiler, "-O2", "-std=c11", sourceFile.toString(),
+        Path compiled = dir.resolve(partial);
+        List<String> command = List.of(compiler(), "-O2", "-std=c11", sourceFile.toString(),
                 "-I" + binDir.resolveSibling("include"), "-L" + binDir, "-lllama", "-lggml", "-lggml-base",
-                "-Wl,-rpath," + binDir, "-o", partial.toString());
+                "-Wl,-rpath," + binDir, "-o", compiled.toString());
         ReferenceTools.run(command, logFile);
-        Files.move(partial, executable, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.move(sourceFile, dir.resolve(executable.getFileName() + ".c"), StandardCopyOption.REPLACE_EXISTING,
+                StandardCopyOption.ATOMIC_MOVE);
+        Files.move(compiled, executable, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         return new NativeDecodeLoop(executable, logFile);
     }
 

@@ -161,16 +161,16 @@ static int run_batched(struct llama_model * model, int threads, int gpu, int ctx
     if (max_streams < 1) {
         return fail("no stream counts given");
     }
+    // llama.cpp caps the batch size at the context size, and asserts (aborting) when a context has more sequences, or
+    // a decode more tokens, than that: a generation step of the widest stream count must fit one batch
+    if (max_streams > (batch_tokens < ctx_tokens ? batch_tokens : ctx_tokens)) {
+        return fail("the widest stream count exceeds the batch size (at most the context size)");
+    }
     struct llama_context * ctx = context_for(model, ctx_tokens, batch_tokens, ubatch, max_streams, 1, threads, gpu);
     if (ctx == NULL) {
         return fail("llama.cpp could not create the context");
     }
-    // llama_decode asserts (aborts) on more tokens than the batch size, which llama.cpp caps at the context size
     int n_batch = (int) llama_n_batch(ctx);
-    if (max_streams > n_batch) {
-        llama_free(ctx);
-        return fail("a generation step of the widest stream count does not fit one batch");
-    }
     int n_vocab = llama_vocab_n_tokens(llama_model_get_vocab(model));
     int capacity = ctx_tokens > max_streams ? ctx_tokens : max_streams;
     struct llama_batch batch = llama_batch_init(capacity, 0, 1);

@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -144,7 +146,9 @@ public final class ReferenceTools {
         Process process = new ProcessBuilder(new ArrayList<>(command))
                 .redirectError(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
         process.getOutputStream().close();
-        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        // stdout is read on a thread of its own: read here, it would block until the child exits and the timeout never come
+        FutureTask<byte[]> out = new FutureTask<>(process.getInputStream()::readAllBytes);
+        Thread.ofVirtual().name("stdout of " + command.getFirst()).start(out);
         if (!process.waitFor(TOOL_TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
             process.destroyForcibly();
             throw new IllegalStateException(command.getFirst() + " did not finish in " + TOOL_TIMEOUT_MINUTES + " minutes");
@@ -153,6 +157,10 @@ public final class ReferenceTools {
             throw new IllegalStateException(String.join(" ", command) + " exited with " + process.exitValue()
                     + " (see " + logFile + ")");
         }
-        return out;
+        try {
+            return new String(out.get(), StandardCharsets.UTF_8);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException("reading " + command.getFirst(), e.getCause());
+        }
     }
 }

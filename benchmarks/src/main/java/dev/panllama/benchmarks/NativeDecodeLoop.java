@@ -4,10 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -15,7 +14,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
@@ -28,7 +26,6 @@ import java.util.stream.Collectors;
 public final class NativeDecodeLoop {
     static final String SOURCE = "native-decode-loop.c";
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final long TIMEOUT_MINUTES = 20;
 
     private final Path executable;
     private final Path logFile;
@@ -58,22 +55,26 @@ public final class NativeDecodeLoop {
             return new NativeDecodeLoop(executable, logFile);
         }
         Files.createDirectories(dir);
-        Path sourceFile = dir.resolve(SOURCE);
+        // the cache directory is shared by every checkout on the host: each build writes files of its own and moves the
+        // result into place, so one compiling another source version at the same time cannot mix into it
+        String partial = executable.getFileName() + "." + ProcessHandle.current().pid() + ".tmp";
+        Path sourceFile = dir.resolve(partial + ".c");
         Files.write(sourceFile, source);
-        String compiler = compiler();
-        Path partial = dir.resolve(executable.getFileName() + ".tmp");
-        List<String> command = List.of(compiler, "-O2", "-std=c11", sourceFile.toString(),
+        Path compiled = dir.resolve(partial);
+        List<String> command = List.of(compiler(), "-O2", "-std=c11", sourceFile.toString(),
                 "-I" + binDir.resolveSibling("include"), "-L" + binDir, "-lllama", "-lggml", "-lggml-base",
-                "-Wl,-rpath," + binDir, "-o", partial.toString());
-        run(command, logFile);
-        Files.move(partial, executable, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                "-Wl,-rpath," + binDir, "-o", compiled.toString());
+        ReferenceTools.run(command, logFile);
+        Files.move(sourceFile, dir.resolve(executable.getFileName() + ".c"), StandardCopyOption.REPLACE_EXISTING,
+                StandardCopyOption.ATOMIC_MOVE);
+        Files.move(compiled, executable, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         return new NativeDecodeLoop(executable, logFile);
     }
 
     /** llama-bench's tg loop: {@code tokens} single-token decodes, a warm-up run and then {@code runs} timed ones. */
     public NativeLoopSteps singleStream(Path model, int tokens, int threads, boolean gpu, int runs)
             throws IOException, InterruptedException {
-        List<NativeLoopSteps> results = parse(run(List.of(executable.toString(), "tg", model.toString(),
+        List<NativeLoopSteps> results = parse(ReferenceTools.run(List.of(executable.toString(), "tg", model.toString(),
                 Integer.toString(threads), gpu ? "1" : "0", Integer.toString(tokens), Integer.toString(runs)), logFile));
         if (results.size() != 1) {
             throw new IllegalStateException("the native tg loop printed " + results.size() + " results (see " + logFile + ")");
@@ -88,7 +89,7 @@ public final class NativeDecodeLoop {
     public Map<Integer, NativeLoopSteps> batched(Path model, Workload w, int threads, boolean gpu)
             throws IOException, InterruptedException {
         String streams = w.concurrency().stream().map(String::valueOf).collect(Collectors.joining(","));
-        List<NativeLoopSteps> results = parse(run(List.of(executable.toString(), "batched", model.toString(),
+        List<NativeLoopSteps> results = parse(ReferenceTools.run(List.of(executable.toString(), "batched", model.toString(),
                 Integer.toString(threads), gpu ? "1" : "0", Integer.toString(w.contextTokens()),
                 Integer.toString(w.batchTokens()), Integer.toString(Math.min(512, w.batchTokens())),
                 Integer.toString(w.promptTokens()), Integer.toString(w.generatedTokens()), streams), logFile));
@@ -112,24 +113,6 @@ public final class NativeDecodeLoop {
             }
         }
         return results;
-    }
-
-    /** Runs a command, its stderr appended to the log file, and returns its stdout; a failure names the log. */
-    private static String run(List<String> command, Path logFile) throws IOException, InterruptedException {
-        Files.writeString(logFile, "$ " + String.join(" ", command) + "\n", StandardCharsets.UTF_8,
-                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
-        process.getOutputStream().close();
-        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!process.waitFor(TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
-            process.destroyForcibly();
-            throw new IllegalStateException(command.getFirst() + " did not finish in " + TIMEOUT_MINUTES + " minutes");
-        }
-        if (process.exitValue() != 0) {
-            throw new IllegalStateException(String.join(" ", command) + " exited with " + process.exitValue()
-                    + " (see " + logFile + ")");
-        }
-        return out;
     }
 
     /** {@code $CC}, else {@code cc} or {@code gcc} from the PATH (some images that build with gcc have no cc link). */

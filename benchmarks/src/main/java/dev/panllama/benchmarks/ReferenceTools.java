@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -129,22 +131,36 @@ public final class ReferenceTools {
         return gpu ? List.of("-ngl", "99", "-fa", "on") : List.of();
     }
 
-    /** Runs a tool, its stderr appended to the log file, and returns its stdout. */
     private String run(List<String> command) throws IOException, InterruptedException {
+        return run(command, logFile);
+    }
+
+    /**
+     * Runs a child process (a tool, or the compiler and the loop of {@link NativeDecodeLoop}), its stderr appended to
+     * {@code logFile}, and returns its stdout; a failure names the log.
+     */
+    static String run(List<String> command, Path logFile) throws IOException, InterruptedException {
         LOG.debug("running {}", command);
         Files.writeString(logFile, "$ " + String.join(" ", command) + "\n", StandardCharsets.UTF_8,
                 java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
         Process process = new ProcessBuilder(new ArrayList<>(command))
                 .redirectError(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
         process.getOutputStream().close();
-        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        // stdout is read on a thread of its own: read here, it would block until the child exits and the timeout never come
+        FutureTask<byte[]> out = new FutureTask<>(process.getInputStream()::readAllBytes);
+        Thread.ofVirtual().name("stdout of " + command.getFirst()).start(out);
         if (!process.waitFor(TOOL_TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
             process.destroyForcibly();
             throw new IllegalStateException(command.getFirst() + " did not finish in " + TOOL_TIMEOUT_MINUTES + " minutes");
         }
         if (process.exitValue() != 0) {
-            throw new IllegalStateException(command.getFirst() + " exited with " + process.exitValue() + " (see " + logFile + ")");
+            throw new IllegalStateException(String.join(" ", command) + " exited with " + process.exitValue()
+                    + " (see " + logFile + ")");
         }
-        return out;
+        try {
+            return new String(out.get(), StandardCharsets.UTF_8);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException("reading " + command.getFirst(), e.getCause());
+        }
     }
 }

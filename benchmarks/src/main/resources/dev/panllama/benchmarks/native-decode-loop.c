@@ -161,17 +161,23 @@ static int run_batched(struct llama_model * model, int threads, int gpu, int ctx
     if (max_streams < 1) {
         return fail("no stream counts given");
     }
+    // llama.cpp caps the batch size at the context size, and asserts (aborting) when a context has more sequences, or
+    // a decode more tokens, than that: a generation step of the widest stream count must fit one batch
+    if (max_streams > (batch_tokens < ctx_tokens ? batch_tokens : ctx_tokens)) {
+        return fail("the widest stream count exceeds the batch size (at most the context size)");
+    }
     struct llama_context * ctx = context_for(model, ctx_tokens, batch_tokens, ubatch, max_streams, 1, threads, gpu);
     if (ctx == NULL) {
         return fail("llama.cpp could not create the context");
     }
+    int n_batch = (int) llama_n_batch(ctx);
     int n_vocab = llama_vocab_n_tokens(llama_model_get_vocab(model));
     int capacity = ctx_tokens > max_streams ? ctx_tokens : max_streams;
     struct llama_batch batch = llama_batch_init(capacity, 0, 1);
     static struct steps s;
     int ok = 1;
     // warm-up, as llama-batched-bench does: a short prompt on one sequence
-    batch.n_tokens = 16 < ctx_tokens ? 16 : ctx_tokens;
+    batch.n_tokens = 16 < n_batch ? 16 : n_batch;
     for (int i = 0; i < batch.n_tokens; i++) {
         batch_set(&batch, i, rand() % n_vocab, i, 0, 0);
     }
@@ -188,9 +194,9 @@ static int run_batched(struct llama_model * model, int threads, int gpu, int ctx
                 batch_set(&batch, n++, rand() % n_vocab, i, j, i == prompt - 1);
             }
         }
-        for (int i = 0; ok && i < n; i += batch_tokens) {
+        for (int i = 0; ok && i < n; i += n_batch) {
             struct llama_batch view = batch;
-            view.n_tokens = n - i < batch_tokens ? n - i : batch_tokens;
+            view.n_tokens = n - i < n_batch ? n - i : n_batch;
             view.token += i; view.pos += i; view.n_seq_id += i; view.seq_id += i; view.logits += i;
             ok = llama_decode(ctx, view) == 0;
         }
@@ -219,6 +225,14 @@ int main(int argc, char ** argv) {
     if (!tg && !batched) {
         return fail("usage: tg MODEL THREADS GPU TOKENS RUNS | batched MODEL THREADS GPU CTX BATCH UBATCH PROMPT GENERATED STREAMS");
     }
+    int threads = atoi(argv[3]), gpu = atoi(argv[4]);
+    if (threads < 1 || atoi(argv[5]) < 1 || atoi(argv[6]) < 1 || (batched && (atoi(argv[7]) < 1 || atoi(argv[8]) < 1 || atoi(argv[9]) < 1))) {
+        return fail("threads, tokens, runs and sizes must be at least 1");
+    }
+    // every timed step is kept for the statistics: refuse more than they hold rather than report a part as the whole
+    if ((tg ? (long long) atoi(argv[5]) * atoi(argv[6]) : atoi(argv[9])) > MAX_STEPS) {
+        return fail("more timed steps than the loop keeps (MAX_STEPS, 65536)");
+    }
     llama_log_set(quiet_log, NULL);
     llama_backend_init();
     srand(42);
@@ -228,11 +242,6 @@ int main(int argc, char ** argv) {
     struct llama_model * model = llama_model_load_from_file(argv[2], mp);
     if (model == NULL) {
         return fail("llama.cpp could not load the model");
-    }
-    int threads = atoi(argv[3]), gpu = atoi(argv[4]);
-    if (threads < 1 || atoi(argv[5]) < 1 || atoi(argv[6]) < 1 || (batched && (atoi(argv[7]) < 1 || atoi(argv[8]) < 1 || atoi(argv[9]) < 1))) {
-        llama_model_free(model);
-        return fail("threads, tokens, runs and sizes must be at least 1");
     }
     int status = tg ? run_tg(model, threads, gpu, atoi(argv[5]), atoi(argv[6]))
                     : run_batched(model, threads, gpu, atoi(argv[5]), atoi(argv[6]), atoi(argv[7]), atoi(argv[8]),

@@ -91,20 +91,12 @@ public final class EngineCore {
         this.thread = Thread.ofPlatform().name("panllama-engine-core").daemon(true).unstarted(this::loop);
     }
 
-    /**
-     * The prefix cache's block size, or 0 when it is off: by request, or because cached cells could not be
-     * shared — a memory that is not one unified cache, sliding-window attention that drops old positions,
-     * recurrent state that cannot be cut at a block boundary.
-     */
     /** Whether to pin the attention view ({@link EngineArgs#pinKvView}); a memory it cannot pin is refused. */
     private static boolean pinsKvView(Model model, Context context, EngineArgs args) {
         if (!args.pinKvView()) {
             return false;
         }
-        String why = !context.hasMemory() ? "the model has no KV memory"
-                : context.memorySequences() <= args.maxNumSeqs() ? "the KV cache is not unified"
-                : model.slidingWindow() > 0 ? "the model uses sliding-window attention, whose cache keeps only a window"
-                : model.isRecurrent() ? "the model keeps recurrent state, not a plain KV cache" : null;
+        String why = whyCellsCannotBeShared(model, context, args);
         if (why != null) {
             throw new InvalidRequestException("pin_kv_view", true, "pin_kv_view cannot pin this model's attention view: "
                     + why + "; leave it off");
@@ -112,19 +104,32 @@ public final class EngineCore {
         return true;
     }
 
+    /**
+     * The prefix cache's block size, or 0 when it is off: by request, or because cached cells could not be
+     * shared ({@link #whyCellsCannotBeShared}).
+     */
     private static int prefixBlockSize(Model model, Context context, EngineArgs args) {
         if (!args.enablePrefixCaching()) {
             return 0;
         }
-        String why = !context.hasMemory() ? "the model has no KV memory"
-                : context.memorySequences() <= args.maxNumSeqs() ? "the KV cache is not unified"
-                : model.slidingWindow() > 0 ? "the model uses sliding-window attention"
-                : model.isRecurrent() ? "the model keeps recurrent state" : null;
+        String why = whyCellsCannotBeShared(model, context, args);
         if (why != null) {
             LOG.info("prefix caching is off: {}", why);
             return 0;
         }
         return args.prefixCacheBlockSize();
+    }
+
+    /**
+     * Why the KV memory cannot hold cells beyond the requests' own sequences (cached prefixes, the pinned view's cell),
+     * or null when it can: a memory that is not one unified cache, sliding-window attention that drops old positions,
+     * recurrent state that cannot be cut at a block boundary.
+     */
+    private static String whyCellsCannotBeShared(Model model, Context context, EngineArgs args) {
+        return !context.hasMemory() ? "the model has no KV memory"
+                : context.memorySequences() <= args.maxNumSeqs() ? "the KV cache is not unified"
+                : model.slidingWindow() > 0 ? "the model uses sliding-window attention, whose cache keeps only a window"
+                : model.isRecurrent() ? "the model keeps recurrent state, not a plain KV cache" : null;
     }
 
     void start() {

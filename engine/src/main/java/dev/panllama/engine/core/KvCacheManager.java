@@ -46,7 +46,7 @@ final class KvCacheManager {
             freeSlots.add(s);
         }
         this.prefixCache = prefixBlockSize > 0
-                ? new PrefixCache(context, prefixBlockSize, slots, context.memorySequences() - (pinView ? 1 : 0)) : null;
+                ? new PrefixCache(context, prefixBlockSize, slots, pinView ? pinnedSeq : context.memorySequences()) : null;
         pinView();
     }
 
@@ -66,10 +66,10 @@ final class KvCacheManager {
     /** Sleep mode made a new context of the same size: the cells are all free again, the prefix cache empty. */
     void rebind(Context fresh) {
         int cached = prefixCache == null ? 0 : prefixCache.cachedCells();
-        if (fresh.contextLength() != capacity + (pinnedSeq >= 0 ? 1 : 0) || requestCells != 0 || cached != 0 || slotsInUse() != 0) {
+        if (fresh.contextLength() != context.contextLength() || requestCells != 0 || cached != 0 || slotsInUse() != 0) {
             throw new IllegalStateException("cannot move the KV bookkeeping to a new context: " + requestCells
-                    + " request cells, " + cached + " cached cells and " + slotsInUse() + " slots still in use, capacity "
-                    + capacity + " vs " + fresh.contextLength());
+                    + " request cells, " + cached + " cached cells and " + slotsInUse() + " slots still in use, context length "
+                    + context.contextLength() + " vs " + fresh.contextLength());
         }
         this.context = fresh;
         if (prefixCache != null) {

@@ -68,11 +68,6 @@ final class PrefixCache {
     private long hits;
     private long evictions;
 
-    /** Anchors take the sequence ids from {@code firstAnchor} up to the context's last memory sequence id. */
-    PrefixCache(Context context, int blockSize, int firstAnchor) {
-        this(context, blockSize, firstAnchor, context.memorySequences());
-    }
-
     /** Anchors take the sequence ids in [{@code firstAnchor}, {@code anchorsEnd}). */
     PrefixCache(Context context, int blockSize, int firstAnchor, int anchorsEnd) {
         this.context = context;

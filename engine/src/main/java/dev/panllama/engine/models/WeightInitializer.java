@@ -12,7 +12,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
+import java.util.Queue;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.DoubleConsumer;
 import java.util.stream.IntStream;
 
@@ -36,9 +39,13 @@ final class WeightInitializer implements AutoCloseable {
     private final long seed;
     private final long expectedElements;
     private final DoubleConsumer progress;
-    /** Chunk buffers, one set per thread that fills chunks; shared because chunks fill on the common pool's threads. */
+    /**
+     * Chunk buffers, shared because chunks fill on the common pool's threads: a chunk takes an idle set or makes one and
+     * gives it back, so there are at most as many sets as chunks ever filled at once, all freed by {@link #close}
+     * (a thread-local set would stay in each pool thread, holding a closed arena's segments, after the model is built).
+     */
     private final Arena scratch = Arena.ofShared();
-    private final ThreadLocal<Scratch> buffers = ThreadLocal.withInitial(this::newScratch);
+    private final Queue<Scratch> idle = new ConcurrentLinkedQueue<>();
     private final List<Tensor> tensors = new ArrayList<>();
     private long filledElements;
     private Throwable failure;
@@ -90,16 +97,20 @@ final class WeightInitializer implements AutoCloseable {
         IntStream.range(0, chunks).parallel().forEach(chunk -> {
             long start = (long) chunk * CHUNK;
             int n = (int) Math.min(CHUNK, elements - start);
-            Scratch buffer = buffers.get();
-            rule.fill(buffer.values, n, new SplittableRandom(tensorSeed + chunk * 0x9E3779B97F4A7C15L));
-            MemorySegment.copy(buffer.values, 0, buffer.f32, ValueLayout.JAVA_FLOAT, 0, n);
-            MemorySegment source = buffer.f32;
-            if (half) {
-                LlamaCpp.ggml_fp32_to_fp16_row(buffer.f32, buffer.f16, n);
-                source = buffer.f16;
+            Scratch buffer = Objects.requireNonNullElseGet(idle.poll(), this::newScratch);
+            try {
+                rule.fill(buffer.values, n, new SplittableRandom(tensorSeed + chunk * 0x9E3779B97F4A7C15L));
+                MemorySegment.copy(buffer.values, 0, buffer.f32, ValueLayout.JAVA_FLOAT, 0, n);
+                MemorySegment source = buffer.f32;
+                if (half) {
+                    LlamaCpp.ggml_fp32_to_fp16_row(buffer.f32, buffer.f16, n);
+                    source = buffer.f16;
+                }
+                // a CPU buffer's tensor_set is a memcpy: chunks write disjoint ranges of the tensor
+                LlamaCpp.ggml_backend_tensor_set(tensor, source, start * elementBytes, n * elementBytes);
+            } finally {
+                idle.add(buffer);
             }
-            // a CPU buffer's tensor_set is a memcpy: chunks write disjoint ranges of the tensor
-            LlamaCpp.ggml_backend_tensor_set(tensor, source, start * elementBytes, n * elementBytes);
         });
         filledElements += elements;
         progress.accept(Math.min(1.0, (double) filledElements / expectedElements));

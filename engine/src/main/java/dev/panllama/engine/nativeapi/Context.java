@@ -88,6 +88,14 @@ public final class Context implements AutoCloseable {
         int length = params.contextLength() > 0 ? params.contextLength()
                 : Math.min(trained > 0 ? trained : ContextParams.DEFAULT_MAX_CONTEXT, ContextParams.DEFAULT_MAX_CONTEXT);
         int threads = params.threads() > 0 ? params.threads() : Runtime.getRuntime().availableProcessors();
+        // llama.cpp reserves an output row per sequence and asserts (aborting the process) when they outnumber a batch's
+        // outputs, its batch size, which it caps at the context length
+        int batchCap = Math.min(length, params.batchSize());
+        if (params.maxSequences() > batchCap) {
+            throw new IllegalArgumentException(params.maxSequences() + " sequences exceed the " + batchCap
+                    + " tokens a batch may carry (the batch size, at most the context length): raise the batch size"
+                    + " or lower the sequences");
+        }
         Arena arena = Arena.ofShared();
         try (Arena call = Arena.ofConfined()) {
             MemorySegment cp = LlamaCpp.llama_context_default_params(call);

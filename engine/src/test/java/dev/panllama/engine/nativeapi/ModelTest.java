@@ -59,6 +59,16 @@ class ModelTest {
     }
 
     @Test
+    void moreSequencesThanABatchCarriesAreRefusedBeforeLlamaCppAsserts() {
+        ContextParams params = new ContextParams(64, 4, 4, 8, 1, 0, false, ContextParams.FlashAttention.AUTO, true, "f16", null);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Context.create(model, params));
+        assertTrue(e.getMessage().contains("8 sequences exceed the 4 tokens"), e.getMessage());
+        IllegalArgumentException shortContext = assertThrows(IllegalArgumentException.class,
+                () -> Context.create(model, params.withContextLength(6).withBatchSize(512)));
+        assertTrue(shortContext.getMessage().contains("exceed the 6 tokens"), shortContext.getMessage());
+    }
+
+    @Test
     void closedModelRefusesUseInsteadOfCrashing() {
         Model m = Model.load(TestModels.stories260K());
         Context c = Context.create(m, ContextParams.defaults().withContextLength(64));

@@ -103,6 +103,8 @@ public final class SideBySide {
      */
     private void measureOnce(Workload w, Path model, ReferenceTools tools, NativeDecodeLoop nativeLoop, int threads,
                              boolean panllamaFirst, Samples into) throws IOException, InterruptedException {
+        // single stream, then aggregate, each side by side: a pair of rates is taken within seconds, so a host whose
+        // speed drifts (a GPU host's CPU-side work moved 4% between rounds) moves both sides of a ratio alike
         for (int side = 0; side < 2; side++) {
             if ((side == 0) == panllamaFirst) {
                 List<Double> runs = new ArrayList<>();
@@ -116,6 +118,14 @@ public final class SideBySide {
                 try (RawDecodeLoop raw = RawDecodeLoop.open(model, w.singleStreamTokens(), threads, preset.gpu())) {
                     into.rawLoop.add(raw.tokensPerSecond(preset.samples()));
                 }
+            } else {
+                into.single.llamaCpp.add(tools.benchDecode(model, w.singleStreamTokens(), threads, preset.samples(), preset.gpu()));
+                // the same loop in C: on llama.cpp's side, as it is llama.cpp's calls without a JVM
+                into.noteNative(true, nativeLoop.singleStream(model, w.singleStreamTokens(), threads, preset.gpu(), preset.samples()));
+            }
+        }
+        for (int side = 0; side < 2; side++) {
+            if ((side == 0) == panllamaFirst) {
                 try (PanllamaBench concurrent = PanllamaBench.forConcurrency(model, w, threads, preset.gpu(), null, pinKvView)) {
                     for (int streams : w.concurrency()) {
                         into.aggregate.get(streams).panllama.add(concurrent.concurrentDecode(streams, w.promptTokens(),
@@ -124,10 +134,7 @@ public final class SideBySide {
                     }
                 }
             } else {
-                into.single.llamaCpp.add(tools.benchDecode(model, w.singleStreamTokens(), threads, preset.samples(), preset.gpu()));
                 tools.batchedDecode(model, w, threads, preset.gpu()).forEach((streams, rate) -> into.aggregate.get(streams).llamaCpp.add(rate));
-                // the same loops in C: on llama.cpp's side, as they are llama.cpp's calls without a JVM
-                into.noteNative(true, nativeLoop.singleStream(model, w.singleStreamTokens(), threads, preset.gpu(), preset.samples()));
                 nativeLoop.batched(model, w, threads, preset.gpu()).values().forEach(steps -> into.noteNative(false, steps));
             }
         }

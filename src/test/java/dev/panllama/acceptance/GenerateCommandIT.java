@@ -28,6 +28,27 @@ class GenerateCommandIT {
     }
 
     @Test
+    void aSizedKvCacheWithItsViewPinnedWritesTheSameStory() {
+        String model = TestModels.stories260K().toString();
+        String plain = CommandRun.of("generate", "-m", model, "--seed", "3", "-n", "40", "--no-echo", "--max-model-len", "256")
+                .out();
+        CommandRun pinned = CommandRun.of("generate", "-m", model, "--seed", "3", "-n", "40", "--no-echo", "--max-model-len",
+                "256", "--kv-cache-tokens", "512", "--pin-kv-view");
+        assertEquals(0, pinned.exitCode(), pinned.err());
+        assertEquals(plain, pinned.out());
+
+        CommandRun tooSmall = CommandRun.of("generate", "-m", model, "-n", "4", "--max-model-len", "256", "--kv-cache-tokens", "64");
+        assertEquals(1, tooSmall.exitCode());
+        assertTrue(tooSmall.err().contains("KV cache (64 tokens)") && tooSmall.err().contains("max_model_len 256"),
+                tooSmall.err());
+        // the pinned view's cell is no request's: a cache of exactly max_model_len cells is one short
+        CommandRun oneShort = CommandRun.of("generate", "-m", model, "-n", "4", "--max-model-len", "256", "--kv-cache-tokens",
+                "256", "--pin-kv-view");
+        assertEquals(1, oneShort.exitCode());
+        assertTrue(oneShort.err().contains("the pinned view's cell"), oneShort.err());
+    }
+
+    @Test
     void badModelPathIsAOneLineErrorNotACrash() {
         CommandRun run = CommandRun.of("generate", "-m", "/nonexistent/model.gguf");
         assertEquals(1, run.exitCode());

@@ -33,6 +33,10 @@ final class EngineOptions {
     @Option(names = {"-t", "--threads"}, defaultValue = "0", description = "CPU threads (default: all cores).")
     int threads;
 
+    @Option(names = "--kv-cache-tokens", defaultValue = "0", description = "KV cache cells shared by all sequences"
+            + " (llama-server's --ctx-size; default: --max-model-len x --max-num-seqs, at most 65536).")
+    int kvCacheTokens;
+
     @Option(names = "--kv-cache-dtype", defaultValue = "f16", description = "f16, f32, bf16, q8_0, q4_0 (default: ${DEFAULT-VALUE}).")
     String kvCacheDtype;
 
@@ -75,13 +79,14 @@ final class EngineOptions {
 
     @Option(names = "--pin-kv-view", description = "Keep llama.cpp's attention view at the KV cache's whole length: one decode"
             + " graph while the cache fills instead of a new one every 256 cells, but every step attends over every cell"
-            + " (for a cache, --max-model-len x --max-num-seqs, that the load fills).")
+            + " (for a --kv-cache-tokens that the load fills).")
     boolean pinKvView;
 
     EngineArgs toEngineArgs(Long seed) {
         return EngineArgs.builder()
                 .model(ModelResolver.resolve(model))
                 .maxModelLen(maxModelLen).maxNumSeqs(maxNumSeqs).maxNumBatchedTokens(maxNumBatchedTokens)
+                .kvCacheTokens(kvCacheTokens)
                 .nGpuLayers(nGpuLayers).threads(threads).kvCacheDtype(kvCacheDtype)
                 .flashAttention(switch (flashAttn.toLowerCase(Locale.ROOT)) {
                     case "on", "true", "enabled" -> FlashAttention.ENABLED;

@@ -37,11 +37,14 @@ final class ReplicaLoader {
                 throw new InvalidRequestException("max_model_len", args.maxModelLen(), "max_model_len " + args.maxModelLen()
                         + " exceeds the model's training context of " + trained + " tokens");
             }
+            int pinCell = args.pinKvView() ? 1 : 0; // a pinned view holds one cell no request may use
             int kvTokens = args.kvCacheTokens() > 0 ? args.kvCacheTokens()
-                    : (int) Math.min((long) maxModelLen * args.maxNumSeqs(), Math.max(maxModelLen, EngineArgs.DEFAULT_MAX_KV_TOKENS));
-            if (kvTokens < maxModelLen) {
+                    : (int) Math.min((long) maxModelLen * args.maxNumSeqs(), Math.max(maxModelLen, EngineArgs.DEFAULT_MAX_KV_TOKENS))
+                    + pinCell;
+            if (kvTokens < maxModelLen + pinCell) {
                 throw new InvalidRequestException("kv_cache_tokens", kvTokens, "the KV cache (" + kvTokens
-                        + " tokens) must hold at least one request of max_model_len " + maxModelLen);
+                        + " tokens) must hold at least one request of max_model_len " + maxModelLen
+                        + (pinCell > 0 ? " and the pinned view's cell" : ""));
             }
             // A unified cache is what sharing cells between sequences needs (n > 1 siblings, prefix caching), but
             // llama.cpp then checks every pair of its 256 possible sequences on each llama_decode (65,536 tests, ~10%

@@ -225,10 +225,14 @@ final class GraphArgmax implements AutoCloseable {
             // a valid pick before anything can fail: llama.cpp asserts (and aborts the process) on none
             llama_token_data_array.selected(array, 0);
             MemorySegment candidates = llama_token_data_array.data(array).reinterpret(size * TOKEN_DATA_BYTES);
+            // read in place: a slice per candidate would allocate 128k objects a pick
+            long logit = llama_token_data.logit$offset();
             long best = 0;
+            float bestLogit = candidates.get(ValueLayout.JAVA_FLOAT, logit);
             for (long i = 1; i < size; i++) {
-                if (llama_token_data.logit(candidates.asSlice(i * TOKEN_DATA_BYTES))
-                        > llama_token_data.logit(candidates.asSlice(best * TOKEN_DATA_BYTES))) {
+                float value = candidates.get(ValueLayout.JAVA_FLOAT, i * TOKEN_DATA_BYTES + logit);
+                if (value > bestLogit) {
+                    bestLogit = value;
                     best = i;
                 }
             }

@@ -59,8 +59,11 @@ final class KvCacheManager {
 
     /** Empties the KV cache (every request preempted and the prefix cache reset first) and pins its view again. */
     void clearMemory() {
-        context.clearMemory();
-        pinView();
+        if (pinnedSeq >= 0) {
+            pinView(); // empties the cache itself before it holds the last cell again
+        } else {
+            context.clearMemory();
+        }
     }
 
     /** Sleep mode made a new context of the same size: the cells are all free again, the prefix cache empty. */

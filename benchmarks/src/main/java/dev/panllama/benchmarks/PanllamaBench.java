@@ -92,20 +92,9 @@ public final class PanllamaBench implements AutoCloseable {
 
     /**
      * An engine configured as llama-batched-bench's context is for this workload: as many sequences as the widest
-     * run, one unified KV cache of {@link Workload#contextTokens()} cells, {@link Workload#batchTokens()} per step.
-     */
-    public static PanllamaBench forConcurrency(Path model, Workload w, int threads, boolean gpu) {
-        return forConcurrency(model, w, threads, gpu, null);
-    }
-
-    /** As {@link #forConcurrency(Path, Workload, int, boolean)}, choosing in-graph greedy sampling (null = the engine's default). */
-    public static PanllamaBench forConcurrency(Path model, Workload w, int threads, boolean gpu, Boolean deviceSampling) {
-        return forConcurrency(model, w, threads, gpu, deviceSampling, false);
-    }
-
-    /**
-     * As {@link #forConcurrency(Path, Workload, int, boolean, Boolean)}, with the KV cache's attention view pinned to
-     * its whole length when {@code pinKvView} ({@link EngineArgs#pinKvView}): the cache is sized to the workload.
+     * run, one unified KV cache of {@link Workload#contextTokens()} cells, {@link Workload#batchTokens()} per step;
+     * {@code deviceSampling} chooses in-graph greedy sampling (null = the engine's default), and {@code pinKvView} pins
+     * the KV cache's attention view to its whole length ({@link EngineArgs#pinKvView}).
      */
     public static PanllamaBench forConcurrency(Path model, Workload w, int threads, boolean gpu, Boolean deviceSampling,
                                                boolean pinKvView) {

@@ -63,10 +63,16 @@ public final class NativeDecodeLoop {
         List<String> command = List.of(compiler(), "-O2", "-std=c11", sourceFile.toString(),
                 "-I" + binDir.resolveSibling("include"), "-L" + binDir, "-lllama", "-lggml", "-lggml-base",
                 "-Wl,-rpath," + binDir, "-o", compiled.toString());
-        ReferenceTools.run(command, logFile);
-        Files.move(sourceFile, dir.resolve(executable.getFileName() + ".c"), StandardCopyOption.REPLACE_EXISTING,
-                StandardCopyOption.ATOMIC_MOVE);
-        Files.move(compiled, executable, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        try {
+            ReferenceTools.run(command, logFile);
+            Files.move(sourceFile, dir.resolve(executable.getFileName() + ".c"), StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.ATOMIC_MOVE);
+            Files.move(compiled, executable, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            // a failed compile leaves nothing of this process's in the shared directory (moved files are gone already)
+            Files.deleteIfExists(sourceFile);
+            Files.deleteIfExists(compiled);
+        }
         return new NativeDecodeLoop(executable, logFile);
     }
 

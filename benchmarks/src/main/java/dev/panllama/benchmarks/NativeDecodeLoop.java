@@ -14,7 +14,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 /**
  * llama-bench's and llama-batched-bench's decode loops written in C ({@code native-decode-loop.c}), compiled with the
@@ -64,10 +63,16 @@ public final class NativeDecodeLoop {
         List<String> command = List.of(compiler(), "-O2", "-std=c11", sourceFile.toString(),
                 "-I" + binDir.resolveSibling("include"), "-L" + binDir, "-lllama", "-lggml", "-lggml-base",
                 "-Wl,-rpath," + binDir, "-o", compiled.toString());
-        ReferenceTools.run(command, logFile);
-        Files.move(sourceFile, dir.resolve(executable.getFileName() + ".c"), StandardCopyOption.REPLACE_EXISTING,
-                StandardCopyOption.ATOMIC_MOVE);
-        Files.move(compiled, executable, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        try {
+            ReferenceTools.run(command, logFile);
+            Files.move(sourceFile, dir.resolve(executable.getFileName() + ".c"), StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.ATOMIC_MOVE);
+            Files.move(compiled, executable, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            // a failed compile leaves nothing of this process's in the shared directory (moved files are gone already)
+            Files.deleteIfExists(sourceFile);
+            Files.deleteIfExists(compiled);
+        }
         return new NativeDecodeLoop(executable, logFile);
     }
 
@@ -88,11 +93,10 @@ public final class NativeDecodeLoop {
      */
     public Map<Integer, NativeLoopSteps> batched(Path model, Workload w, int threads, boolean gpu)
             throws IOException, InterruptedException {
-        String streams = w.concurrency().stream().map(String::valueOf).collect(Collectors.joining(","));
         List<NativeLoopSteps> results = parse(ReferenceTools.run(List.of(executable.toString(), "batched", model.toString(),
                 Integer.toString(threads), gpu ? "1" : "0", Integer.toString(w.contextTokens()),
-                Integer.toString(w.batchTokens()), Integer.toString(Math.min(512, w.batchTokens())),
-                Integer.toString(w.promptTokens()), Integer.toString(w.generatedTokens()), streams), logFile));
+                Integer.toString(w.batchTokens()), Integer.toString(w.microBatchTokens()),
+                Integer.toString(w.promptTokens()), Integer.toString(w.generatedTokens()), w.concurrencyList()), logFile));
         Map<Integer, NativeLoopSteps> byStreams = new LinkedHashMap<>();
         results.forEach(r -> byStreams.put(r.streams(), r));
         if (!byStreams.keySet().containsAll(w.concurrency())) {

@@ -16,6 +16,8 @@ package dev.panllama.benchmarks;
  */
 public record NativeLoopSteps(String model, String loop, int streams, double tokensPerSecond, int steps, double medianStepMicros,
                               double meanStepMicros, double graphReuse, double newGraphStepMicros) {
+    /** {@link #loop} of llama-bench's loop, as {@code native-decode-loop.c} names it. */
+    static final String TG = "tg";
 
     NativeLoopSteps forModel(String name) {
         return new NativeLoopSteps(name, loop, streams, tokensPerSecond, steps, medianStepMicros, meanStepMicros, graphReuse,

@@ -92,26 +92,17 @@ public final class PanllamaBench implements AutoCloseable {
 
     /**
      * An engine configured as llama-batched-bench's context is for this workload: as many sequences as the widest
-     * run, one unified KV cache of {@link Workload#contextTokens()} cells, {@link Workload#batchTokens()} per step.
-     */
-    public static PanllamaBench forConcurrency(Path model, Workload w, int threads, boolean gpu) {
-        return forConcurrency(model, w, threads, gpu, null);
-    }
-
-    /** As {@link #forConcurrency(Path, Workload, int, boolean)}, choosing in-graph greedy sampling (null = the engine's default). */
-    public static PanllamaBench forConcurrency(Path model, Workload w, int threads, boolean gpu, Boolean deviceSampling) {
-        return forConcurrency(model, w, threads, gpu, deviceSampling, false);
-    }
-
-    /**
-     * As {@link #forConcurrency(Path, Workload, int, boolean, Boolean)}, with the KV cache's attention view pinned to
-     * its whole length when {@code pinKvView} ({@link EngineArgs#pinKvView}): the cache is sized to the workload.
+     * run, one unified KV cache of {@link Workload#contextTokens()} cells, {@link Workload#batchTokens()} per step;
+     * {@code deviceSampling} chooses in-graph greedy sampling (null = the engine's default), and {@code pinKvView} pins
+     * the KV cache's attention view to its whole length ({@link EngineArgs#pinKvView}), with one cell more for the pin
+     * so the workload keeps all of its cells.
      */
     public static PanllamaBench forConcurrency(Path model, Workload w, int threads, boolean gpu, Boolean deviceSampling,
                                                boolean pinKvView) {
         EngineArgs args = offload(EngineArgs.builder(), gpu).model(model).threads(threads).deviceSampling(deviceSampling)
                 .pinKvView(pinKvView)
-                .maxNumSeqs(w.maxStreams()).kvCacheTokens(w.contextTokens()).maxNumBatchedTokens(w.batchTokens())
+                .maxNumSeqs(w.maxStreams()).kvCacheTokens(w.contextTokens() + (pinKvView ? 1 : 0))
+                .maxNumBatchedTokens(w.batchTokens())
                 .maxModelLen(w.promptTokens() + w.generatedTokens())
                 // llama-batched-bench keeps no cache between runs: cached blocks would hold cells that every later
                 // decode's attention spans (on stories260K attention is most of a token), measuring the cache, not decode

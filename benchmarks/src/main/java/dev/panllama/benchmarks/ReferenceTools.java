@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -101,11 +100,10 @@ public final class ReferenceTools {
      */
     public Map<Integer, Double> batchedDecode(Path model, Workload w, int threads, boolean gpu)
             throws IOException, InterruptedException {
-        String streams = w.concurrency().stream().map(String::valueOf).collect(Collectors.joining(","));
         List<String> command = new ArrayList<>(List.of(binDir.resolve("llama-batched-bench").toString(), "-m", model.toString(),
                 "-c", Integer.toString(w.contextTokens()), "-b", Integer.toString(w.batchTokens()),
-                "-ub", Integer.toString(Math.min(512, w.batchTokens())), "-kvu",
-                "-npp", Integer.toString(w.promptTokens()), "-ntg", Integer.toString(w.generatedTokens()), "-npl", streams,
+                "-ub", Integer.toString(w.microBatchTokens()), "-kvu",
+                "-npp", Integer.toString(w.promptTokens()), "-ntg", Integer.toString(w.generatedTokens()), "-npl", w.concurrencyList(),
                 "-t", Integer.toString(threads), "--output-format", "jsonl"));
         command.addAll(offload(gpu));
         Map<Integer, Double> rates = new HashMap<>();

@@ -61,8 +61,9 @@ public final class SideBySide {
         String startedAt = DateTimeFormatter.ISO_INSTANT.format(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
         String commit = HostInfo.commit(repo); // before the run: edits made while it runs are not what it measured
         Files.createDirectories(outputDir);
-        ReferenceTools tools = ReferenceTools.ensureBuilt(repo, outputDir.resolve("llama-cpp-tools.log"));
-        NativeDecodeLoop nativeLoop = NativeDecodeLoop.build(tools.binDir(), outputDir.resolve("llama-cpp-tools.log"));
+        Path toolsLog = outputDir.resolve("llama-cpp-tools.log");
+        ReferenceTools tools = ReferenceTools.ensureBuilt(repo, toolsLog);
+        NativeDecodeLoop nativeLoop = NativeDecodeLoop.build(tools.binDir(), toolsLog);
         int threads = preset.effectiveThreads();
         Map<String, String> modelFiles = new LinkedHashMap<>();
         Map<Workload, Path> paths = new LinkedHashMap<>();
@@ -121,7 +122,7 @@ public final class SideBySide {
             } else {
                 into.single.llamaCpp.add(tools.benchDecode(model, w.singleStreamTokens(), threads, preset.samples(), preset.gpu()));
                 // the same loop in C: on llama.cpp's side, as it is llama.cpp's calls without a JVM
-                into.noteNative(true, nativeLoop.singleStream(model, w.singleStreamTokens(), threads, preset.gpu(), preset.samples()));
+                into.noteNative(nativeLoop.singleStream(model, w.singleStreamTokens(), threads, preset.gpu(), preset.samples()));
             }
         }
         for (int side = 0; side < 2; side++) {
@@ -135,7 +136,7 @@ public final class SideBySide {
                 }
             } else {
                 tools.batchedDecode(model, w, threads, preset.gpu()).forEach((streams, rate) -> into.aggregate.get(streams).llamaCpp.add(rate));
-                nativeLoop.batched(model, w, threads, preset.gpu()).values().forEach(steps -> into.noteNative(false, steps));
+                nativeLoop.batched(model, w, threads, preset.gpu()).values().forEach(into::noteNative);
             }
         }
         LOG.info("{}: single stream panllama {} vs llama-bench {}", w.model(), into.single.panllama, into.single.llamaCpp);
@@ -163,7 +164,7 @@ public final class SideBySide {
         final Map<Integer, List<Double>> nativeRates = new LinkedHashMap<>();
         /** The latest repetition's step anatomy per measurement. */
         final Map<String, StepAnatomy> anatomy = new LinkedHashMap<>();
-        /** The latest repetition's native loop steps: the tg loop under "tg", the batched loop under its stream count. */
+        /** The latest repetition's native loop steps, keyed by loop and stream count. */
         final Map<String, NativeLoopSteps> nativeSteps = new LinkedHashMap<>();
 
         Samples(Workload workload) {
@@ -172,8 +173,9 @@ public final class SideBySide {
         }
 
         /** Records a native loop's run: the tg loop ({@code tg}) or the batched loop at its stream count. */
-        void noteNative(boolean tg, NativeLoopSteps measured) {
-            nativeSteps.put(tg ? "tg" : "batched-" + measured.streams(), measured.forModel(workload.model()));
+        void noteNative(NativeLoopSteps measured) {
+            boolean tg = measured.loop().equals(NativeLoopSteps.TG);
+            nativeSteps.put(measured.loop() + "-" + measured.streams(), measured.forModel(workload.model()));
             nativeRates.computeIfAbsent(tg ? 0 : measured.streams(), k -> new ArrayList<>()).add(measured.tokensPerSecond());
         }
 

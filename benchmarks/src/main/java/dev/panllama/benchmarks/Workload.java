@@ -1,6 +1,7 @@
 package dev.panllama.benchmarks;
 
 import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * What one model is measured with.
@@ -37,5 +38,15 @@ public record Workload(String model, int singleStreamTokens, int promptTokens, i
     /** Tokens per step: all prompts of the widest run fit in one step, as llama-batched-bench prefills them at once. */
     public int batchTokens() {
         return Math.max(512, maxStreams() * promptTokens);
+    }
+
+    /** Tokens per micro-batch: llama.cpp's default {@code -ub}, capped at a batch, as panllama's engine sets it. */
+    int microBatchTokens() {
+        return Math.min(512, batchTokens());
+    }
+
+    /** The stream counts comma-separated, as llama-batched-bench's {@code -npl} (and the native batched loop) take them. */
+    String concurrencyList() {
+        return concurrency.stream().map(String::valueOf).collect(Collectors.joining(","));
     }
 }

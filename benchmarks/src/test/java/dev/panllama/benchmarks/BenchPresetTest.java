@@ -30,6 +30,9 @@ class BenchPresetTest {
         assertEquals(16 * (32 + 64), w.contextTokens());
         assertEquals(512, w.batchTokens());
         assertEquals(16 * 64, new Workload("m", 8, 64, 8, List.of(16)).batchTokens());
+        assertEquals(512, w.microBatchTokens());
+        assertEquals(512, new Workload("m", 8, 64, 8, List.of(16)).microBatchTokens());
+        assertEquals("1,16", w.concurrencyList());
     }
 
     @Test

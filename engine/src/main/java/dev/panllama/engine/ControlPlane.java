@@ -78,7 +78,8 @@ final class ControlPlane {
         drained.orTimeout(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS).whenComplete((v, e) -> {
             Throwable cause = e instanceof CompletionException ? e.getCause() : e;
             if (cause instanceof TimeoutException) {
-                result.completeExceptionally(new DrainTimeoutException(timeout, liveRequests.getAsInt()));
+                result.completeExceptionally(new DrainTimeoutException("waiting for requests to drain",
+                        liveRequests.getAsInt(), timeout));
             } else if (cause != null) {
                 result.completeExceptionally(cause);
             } else {

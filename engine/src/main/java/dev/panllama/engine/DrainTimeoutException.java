@@ -13,18 +13,10 @@ public final class DrainTimeoutException extends PanllamaException {
 
     private final int remainingRequests;
 
-    public DrainTimeoutException(Duration timeout, int remainingRequests) {
-        this("requests did not drain within " + timeout + ": " + remainingRequests + " still in flight", remainingRequests);
-    }
-
     /** @param what the wait that gave up, e.g. "scaling down to 1 core(s)" */
     public DrainTimeoutException(String what, int remainingRequests, Duration timeout) {
-        this(what + ": " + remainingRequests + " request(s) still running after " + timeout.toMillis() + " ms; try a"
-                + " longer drain timeout", remainingRequests);
-    }
-
-    private DrainTimeoutException(String message, int remainingRequests) {
-        super(message);
+        super(what + ": " + remainingRequests + " request(s) still running after " + timeout.toMillis() + " ms; try a"
+                + " longer drain timeout");
         this.remainingRequests = remainingRequests;
     }
 

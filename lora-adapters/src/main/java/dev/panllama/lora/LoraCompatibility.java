@@ -31,7 +31,8 @@ public final class LoraCompatibility {
                 throw new InvalidLoraAdapterException(adapter.path(), Reason.SHAPE_MISMATCH, "adapts '" + name
                         + "', which the model does not have (an adapter for another model?)");
             }
-            if (name.endsWith("token_embd.weight") && !weights.containsKey("output.weight")) {
+            boolean embedding = name.endsWith("token_embd.weight");
+            if (embedding && !weights.containsKey("output.weight")) {
                 // With tied embeddings llama.cpp's output projection is token_embd too, and it finds adapters by
                 // name: the embedding-shaped factors would meet the output matmul and trip ggml's GGML_ASSERT.
                 throw new InvalidLoraAdapterException(adapter.path(), Reason.SHAPE_MISMATCH, "adapts 'token_embd.weight',"
@@ -43,16 +44,22 @@ public final class LoraCompatibility {
             long[] b = pair.b().shape();
             // The factors are matrices, so the weight must be one too: a 3-D expert weight goes through
             // ggml_mul_mat_id, which would index experts the 2-D factors do not have.
+            if (ws.length != 2) {
+                throw new InvalidLoraAdapterException(adapter.path(), Reason.SHAPE_MISMATCH, "'" + name + "' has shape "
+                        + Arrays.toString(ws) + " in the model; only a matrix can take a LoRA adapter");
+            }
+            // llama.cpp looks embeddings up through B, so there A and B trade places (llm_build_inp_embd).
             // The rank must agree on both factors: llama.cpp checks that only for non-embedding weights, and a
             // mismatch on token_embd trips ggml_mul_mat's GGML_ASSERT when the first graph is built.
-            boolean fits = ws.length == 2 && (name.endsWith("token_embd.weight")
-                    // llama.cpp looks embeddings up through B, so there A and B trade places (llm_build_inp_embd)
+            boolean fits = embedding
                     ? ws[0] == b[1] && ws[1] == a[1] && a[0] == b[0]
-                    : ws[0] == a[0] && ws[1] == b[1] && a[1] == b[0]);
+                    : ws[0] == a[0] && ws[1] == b[1] && a[1] == b[0];
             if (!fits) {
+                String expected = embedding ? "A = [r, " + ws[1] + "] and B = [r, " + ws[0] + "]"
+                        : "A = [" + ws[0] + ", r] and B = [r, " + ws[1] + "]";
                 throw new InvalidLoraAdapterException(adapter.path(), Reason.SHAPE_MISMATCH, "'" + name + "' has shape "
                         + Arrays.toString(ws) + " in the model but the adapter's A is " + Arrays.toString(a) + " and B is "
-                        + Arrays.toString(b) + " (expected A = [" + ws[0] + ", r] and B = [r, " + (ws.length > 1 ? ws[1] : "?") + "])");
+                        + Arrays.toString(b) + " (expected " + expected + ")");
             }
         });
     }

@@ -105,6 +105,7 @@ class LoraValidationTest {
         InvalidLoraAdapterException e = rejected(wide);
         assertEquals(Reason.SHAPE_MISMATCH, e.reason());
         assertTrue(e.getMessage().contains("blk.0.attn_q.weight"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("(expected A = [64, r] and B = [r, 64])"), e.getMessage());
         Path extraLayer = allowed.resolve("layer9.gguf");
         LoraSynthesizer.adapterHeader("llama", 8f, "deep").addTensor("blk.9.attn_q.weight.lora_a", new long[] {64, 2}, new float[128])
                 .addTensor("blk.9.attn_q.weight.lora_b", new long[] {2, 64}, new float[128]).write(extraLayer);
@@ -136,6 +137,7 @@ class LoraValidationTest {
                 () -> LoraCompatibility.check(LoraFile.read(mismatched), untied));
         assertEquals(Reason.SHAPE_MISMATCH, rank.reason());
         assertTrue(rank.getMessage().contains("token_embd.weight"), rank.getMessage());
+        assertTrue(rank.getMessage().endsWith("(expected A = [r, 32000] and B = [r, 64])"), rank.getMessage());
         try (AsyncLLM engine = AsyncLLM.fromEngineArgs(EngineArgs.builder().model(untiedModel).maxModelLen(64).maxNumSeqs(1)
                 .threads(2).enableLora(true).build())) {
             var out = engine.generate(Prompt.text("Hi"), SamplingParams.builder().maxTokens(2).ignoreEos(true).build(), "embd",

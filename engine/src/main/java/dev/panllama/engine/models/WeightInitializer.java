@@ -16,6 +16,7 @@ import java.util.Objects;
 import java.util.Queue;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.DoubleConsumer;
 import java.util.stream.IntStream;
 
@@ -48,7 +49,8 @@ final class WeightInitializer implements AutoCloseable {
     private final Queue<Scratch> idle = new ConcurrentLinkedQueue<>();
     private final List<Tensor> tensors = new ArrayList<>();
     private long filledElements;
-    private Throwable failure;
+    /** The first failure, from the callback or from one of its chunks on a pool thread. */
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
 
     /**
      * @param expectedElements about how many weights llama.cpp will create, for the progress fraction
@@ -66,13 +68,13 @@ final class WeightInitializer implements AutoCloseable {
     }
 
     private void onTensor(MemorySegment tensor, MemorySegment userData) {
-        if (failure != null) {
+        if (failure.get() != null) {
             return;
         }
         try {
             fill(tensor.reinterpret(ggml_tensor.layout().byteSize()));
         } catch (Throwable t) {
-            failure = t;
+            failure.compareAndSet(null, t);
         }
     }
 
@@ -94,27 +96,41 @@ final class WeightInitializer implements AutoCloseable {
         int chunks = (int) ((elements + CHUNK - 1) / CHUNK);
         // each chunk has a seed of its own, so chunks fill in parallel (an 8B model is 8G draws) and every value still
         // depends only on the seed, the name and its position; chunk 0's seed is the tensor's, as before chunking
+        // A chunk keeps its failure instead of throwing it: a throw would end forEach while other chunks still write
+        // into the tensor and the scratch buffers, which llama.cpp and close() free once the callback reports it.
         IntStream.range(0, chunks).parallel().forEach(chunk -> {
-            long start = (long) chunk * CHUNK;
-            int n = (int) Math.min(CHUNK, elements - start);
-            Scratch buffer = Objects.requireNonNullElseGet(idle.poll(), this::newScratch);
             try {
-                rule.fill(buffer.values, n, new SplittableRandom(tensorSeed + chunk * 0x9E3779B97F4A7C15L));
-                MemorySegment.copy(buffer.values, 0, buffer.f32, ValueLayout.JAVA_FLOAT, 0, n);
-                MemorySegment source = buffer.f32;
-                if (half) {
-                    LlamaCpp.ggml_fp32_to_fp16_row(buffer.f32, buffer.f16, n);
-                    source = buffer.f16;
-                }
-                // a CPU buffer's tensor_set is a memcpy: chunks write disjoint ranges of the tensor
-                LlamaCpp.ggml_backend_tensor_set(tensor, source, start * elementBytes, n * elementBytes);
-            } finally {
-                idle.add(buffer);
+                fillChunk(tensor, rule, tensorSeed, chunk, elements, half);
+            } catch (Throwable t) {
+                failure.compareAndSet(null, t);
             }
         });
+        if (failure.get() != null) {
+            return;
+        }
         filledElements += elements;
         progress.accept(Math.min(1.0, (double) filledElements / expectedElements));
         tensors.add(new Tensor(name, MemorySegment.ofAddress(tensor.address()), elements));
+    }
+
+    private void fillChunk(MemorySegment tensor, ValueRule rule, long tensorSeed, int chunk, long elements, boolean half) {
+        long start = (long) chunk * CHUNK;
+        int n = (int) Math.min(CHUNK, elements - start);
+        long elementBytes = half ? 2 : Float.BYTES;
+        Scratch buffer = Objects.requireNonNullElseGet(idle.poll(), this::newScratch);
+        try {
+            rule.fill(buffer.values, n, new SplittableRandom(tensorSeed + chunk * 0x9E3779B97F4A7C15L));
+            MemorySegment.copy(buffer.values, 0, buffer.f32, ValueLayout.JAVA_FLOAT, 0, n);
+            MemorySegment source = buffer.f32;
+            if (half) {
+                LlamaCpp.ggml_fp32_to_fp16_row(buffer.f32, buffer.f16, n);
+                source = buffer.f16;
+            }
+            // a CPU buffer's tensor_set is a memcpy: chunks write disjoint ranges of the tensor
+            LlamaCpp.ggml_backend_tensor_set(tensor, source, start * elementBytes, n * elementBytes);
+        } finally {
+            idle.add(buffer);
+        }
     }
 
     /** One thread's chunk buffers: the draws, and them as F32 and F16 in native memory. */
@@ -134,11 +150,11 @@ final class WeightInitializer implements AutoCloseable {
 
     /** Throws what went wrong inside the callback, if anything did. */
     void rethrowFailure() {
-        switch (failure) {
+        switch (failure.get()) {
             case null -> { }
             case RuntimeException e -> throw e;
             case Error e -> throw e;
-            default -> throw new IllegalStateException("generating weights failed", failure);
+            case Throwable t -> throw new IllegalStateException("generating weights failed", t);
         }
     }
 

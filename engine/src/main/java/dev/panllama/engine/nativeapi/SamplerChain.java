@@ -51,15 +51,6 @@ public final class SamplerChain implements AutoCloseable {
         return LlamaCpp.llama_sampler_sample(handle, context.handle(), i);
     }
 
-    /** Records a token chosen elsewhere (e.g. prompt tokens for repetition penalties). */
-    public void accept(int token) {
-        LlamaCpp.llama_sampler_accept(handle, token);
-    }
-
-    public void reset() {
-        LlamaCpp.llama_sampler_reset(handle);
-    }
-
     @Override
     public void close() {
         if (arena.scope().isAlive()) {
@@ -68,8 +59,9 @@ public final class SamplerChain implements AutoCloseable {
     }
 
     /**
-     * Builds the chain in llama.cpp's usual order: penalties → top-k → top-p → min-p → temperature → pick.
-     * Temperature 0 (the default) picks greedily; otherwise the pick draws from the distribution with the seed.
+     * Builds the chain in llama.cpp's usual order: top-k → top-p → min-p → temperature → pick. Temperature 0 (the
+     * default) picks greedily; otherwise the pick draws from the distribution with the seed. Penalties, bias and
+     * masks are not here: the engine applies them to the logits row before the chain samples it.
      */
     public static final class Builder {
         private int topK;
@@ -77,11 +69,6 @@ public final class SamplerChain implements AutoCloseable {
         private float minP;
         private float temperature;
         private long seed = 0xFFFFFFFFL; // LLAMA_DEFAULT_SEED: random
-        private int penaltyVocabSize;
-        private int penaltyLastN;
-        private float repeatPenalty = 1f;
-        private float frequencyPenalty;
-        private float presencePenalty;
 
         public Builder topK(int k) {
             if (k < 0) {
@@ -120,30 +107,10 @@ public final class SamplerChain implements AutoCloseable {
             return this;
         }
 
-        /** Repetition penalties over the last {@code lastN} tokens (-1 = the whole context) of the given vocabulary. */
-        public Builder penalties(Vocab vocab, int lastN, float repeat, float frequency, float presence) {
-            if (lastN < -1) {
-                throw new IllegalArgumentException("penalty window must be >= -1, got " + lastN);
-            }
-            if (!(repeat > 0f)) {
-                throw new IllegalArgumentException("repeat penalty must be > 0, got " + repeat);
-            }
-            this.penaltyVocabSize = vocab.tokenCount();
-            this.penaltyLastN = lastN;
-            this.repeatPenalty = repeat;
-            this.frequencyPenalty = frequency;
-            this.presencePenalty = presence;
-            return this;
-        }
-
         public SamplerChain build() {
             MemorySegment chain = newChain();
             SamplerChain sampler = new SamplerChain(chain);
             // the chain takes ownership of each sampler added to it
-            if (penaltyLastN != 0 && (repeatPenalty != 1f || frequencyPenalty != 0f || presencePenalty != 0f)) {
-                LlamaCpp.llama_sampler_chain_add(chain, LlamaCpp.llama_sampler_init_penalties(
-                        penaltyVocabSize, penaltyLastN, repeatPenalty, frequencyPenalty, presencePenalty));
-            }
             if (temperature == 0f) {
                 LlamaCpp.llama_sampler_chain_add(chain, LlamaCpp.llama_sampler_init_greedy());
                 return sampler;

@@ -162,6 +162,8 @@ class EngineMetricsTest {
                 () -> llm.waitForRequestsToDrain(Duration.ofMillis(200)).get(5, TimeUnit.SECONDS));
         var typed = org.junit.jupiter.api.Assertions.assertInstanceOf(dev.panllama.engine.DrainTimeoutException.class, timeout.getCause());
         assertEquals(1, typed.remainingRequests());
+        assertTrue(typed.getMessage().contains("waiting for requests to drain: 1 request(s) still running after 200 ms"),
+                typed.getMessage());
         llm.resumeGeneration().get();
         assertEquals(FinishReason.LENGTH, frozen.finishReason());
     }

@@ -91,19 +91,8 @@ final class NativeLoraRuntime implements LoraRuntime {
     @Override
     public Lease acquire(LoraRequest request) {
         LoraRegistry<LoraAdapter>.Hold hold = registry.hold(request);
-        // the scheduler asks every running request for its set each step: build it once per request
         AdapterSet set = new AdapterSet(hold.value(), request.scale());
         return new Lease() {
-            @Override
-            public LoraAdapter adapter() {
-                return set.adapter();
-            }
-
-            @Override
-            public float scale() {
-                return set.scale();
-            }
-
             @Override
             public AdapterSet adapterSet() {
                 return set;

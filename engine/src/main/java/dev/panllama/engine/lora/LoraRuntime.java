@@ -35,14 +35,11 @@ public interface LoraRuntime extends AutoCloseable {
 
     /** A request's hold on a loaded adapter. Two leases with equal {@link #adapterSet()} may share a batch. */
     interface Lease extends AutoCloseable {
-        LoraAdapter adapter();
-
-        float scale();
-
-        /** What identifies the adapter set for batching and KV: the loaded adapter and its scale. */
-        default AdapterSet adapterSet() {
-            return new AdapterSet(adapter(), scale());
-        }
+        /**
+         * What identifies the adapter set for batching and KV: the loaded adapter and its scale. The scheduler asks every
+         * running request for it each step, so a lease returns one instance rather than building it per call.
+         */
+        AdapterSet adapterSet();
 
         @Override
         void close();

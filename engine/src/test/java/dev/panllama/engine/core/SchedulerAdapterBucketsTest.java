@@ -9,7 +9,6 @@ import dev.panllama.engine.SchedulingPolicy;
 import dev.panllama.engine.lora.LoraRuntime;
 import dev.panllama.engine.nativeapi.Context;
 import dev.panllama.engine.nativeapi.ContextParams;
-import dev.panllama.engine.nativeapi.LoraAdapter;
 import dev.panllama.engine.nativeapi.Model;
 import dev.panllama.engine.testing.TestModels;
 import java.util.ArrayList;
@@ -41,8 +40,11 @@ class SchedulerAdapterBucketsTest {
     }
 
     /** A set told apart by its scale; the scheduler never touches the adapter itself. */
-    record FakeLease(float scale) implements LoraRuntime.Lease {
-        @Override public LoraAdapter adapter() { return null; }
+    record FakeLease(LoraRuntime.AdapterSet adapterSet) implements LoraRuntime.Lease {
+        FakeLease(float scale) {
+            this(new LoraRuntime.AdapterSet(null, scale));
+        }
+
         @Override public void close() { }
     }
 

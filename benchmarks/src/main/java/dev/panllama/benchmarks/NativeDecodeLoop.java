@@ -112,7 +112,8 @@ public final class NativeDecodeLoop {
             if (line.startsWith("{")) {
                 JsonNode row = JSON.readTree(line);
                 results.add(new NativeLoopSteps(null, row.path("mode").asText(), row.path("streams").asInt(), row.path("tokens_per_second").asDouble(),
-                        row.path("steps").asInt(), row.path("median_step_us").asDouble(), row.path("mean_step_us").asDouble(),
+                        row.path("steps").asInt(), row.path("median_step_us").asDouble(), row.path("median_call_us").asDouble(),
+                        row.path("mean_step_us").asDouble(),
                         row.path("graph_reuse").asDouble(), row.path("new_graph_step_us").asDouble()));
             }
         }

@@ -10,17 +10,18 @@ package dev.panllama.benchmarks;
  * @param tokensPerSecond      the loop's rate: the median run's for tg, S_TG for batched
  * @param steps                how many steps were timed
  * @param medianStepMicros     the median step
+ * @param medianCallMicros     the median time until llama_decode returned (on a GPU the host's share of a step)
  * @param meanStepMicros       the mean step, which slow steps raise above the median
  * @param graphReuse           the share of steps llama.cpp ran on the previous step's graph
  * @param newGraphStepMicros   the mean of the steps that built a new graph (0 when none did)
  */
 public record NativeLoopSteps(String model, String loop, int streams, double tokensPerSecond, int steps, double medianStepMicros,
-                              double meanStepMicros, double graphReuse, double newGraphStepMicros) {
+                              double medianCallMicros, double meanStepMicros, double graphReuse, double newGraphStepMicros) {
     /** {@link #loop} of llama-bench's loop, as {@code native-decode-loop.c} names it. */
     static final String TG = "tg";
 
     NativeLoopSteps forModel(String name) {
-        return new NativeLoopSteps(name, loop, streams, tokensPerSecond, steps, medianStepMicros, meanStepMicros, graphReuse,
+        return new NativeLoopSteps(name, loop, streams, tokensPerSecond, steps, medianStepMicros, medianCallMicros, meanStepMicros, graphReuse,
                 newGraphStepMicros);
     }
 }

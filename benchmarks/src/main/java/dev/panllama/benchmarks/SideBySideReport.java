@@ -64,18 +64,19 @@ public record SideBySideReport(String preset, String startedAt, String commit, S
         if (!stepAnatomy.isEmpty()) {
             md.append("\n## Where panllama's decode steps spend their time\n\n");
             md.append("Medians over the steps in which every stream decoded, µs: decode is llama_decode until the device is"
-                    + " done (all llama.cpp's tools spend), sample is reading logits and picking tokens, scheduling is the rest"
+                    + " done (all llama.cpp's tools spend), decode call the part until llama_decode returned (on a GPU the"
+                    + " host's share before the wait for the device), sample is reading logits and picking tokens, scheduling is the rest"
                     + " of the step, between is the engine thread outside steps; graph reused is the share of those steps that"
                     + " llama.cpp ran on the previous step's compute graph instead of building a new one; mean period is"
                     + " the mean, which slow steps raise above the median (a rate counts them in full), and new-graph"
                     + " period the mean of the steps that built a new graph; first prefill the period of the first step"
                     + " that prefilled (a single stream's prompt step), which rates include.\n\n");
-            md.append("| model | streams | steps | period | decode | sample | scheduling | between | graph reused | mean period"
-                    + " | new-graph period | first prefill |\n");
-            md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+            md.append("| model | streams | steps | period | decode | decode call | sample | scheduling | between | graph reused"
+                    + " | mean period | new-graph period | first prefill |\n");
+            md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
             for (StepAnatomy a : stepAnatomy) {
-                md.append(String.format("| %s | %d | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.0f%% | %.1f | %.1f | %.1f |%n",
-                        a.model(), a.streams(), a.steps(), a.periodMicros(), a.decodeMicros(), a.sampleMicros(),
+                md.append(String.format("| %s | %d | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.0f%% | %.1f | %.1f | %.1f |%n",
+                        a.model(), a.streams(), a.steps(), a.periodMicros(), a.decodeMicros(), a.decodeCallMicros(), a.sampleMicros(),
                         a.schedulingMicros(), a.betweenMicros(), 100 * a.graphReuse(), a.meanPeriodMicros(),
                         a.newGraphPeriodMicros(), a.firstPrefillPeriodMicros()));
             }
@@ -84,11 +85,12 @@ public record SideBySideReport(String preset, String startedAt, String commit, S
             md.append("\n## llama.cpp's own steps, timed by the native loops\n\n");
             md.append("The same calls as llama-bench (tg, streams 1) and llama-batched-bench (generation phase), µs per"
                     + " llama_decode + llama_synchronize: compare with panllama's period and mean period above.\n\n");
-            md.append("| model | loop | streams | steps | median step | mean step | graph reused | new-graph step | tok/s |\n");
-            md.append("|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+            md.append("| model | loop | streams | steps | median step | median decode call | mean step | graph reused"
+                    + " | new-graph step | tok/s |\n");
+            md.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
             for (NativeLoopSteps n : nativeSteps) {
-                md.append(String.format("| %s | %s | %d | %d | %.1f | %.1f | %.0f%% | %.1f | %.1f |%n", n.model(),
-                        n.loop(), n.streams(), n.steps(), n.medianStepMicros(), n.meanStepMicros(), 100 * n.graphReuse(),
+                md.append(String.format("| %s | %s | %d | %d | %.1f | %.1f | %.1f | %.0f%% | %.1f | %.1f |%n", n.model(),
+                        n.loop(), n.streams(), n.steps(), n.medianStepMicros(), n.medianCallMicros(), n.meanStepMicros(), 100 * n.graphReuse(),
                         n.newGraphStepMicros(), n.tokensPerSecond()));
             }
         }

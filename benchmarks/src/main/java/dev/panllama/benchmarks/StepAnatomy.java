@@ -9,7 +9,8 @@ import java.util.function.ToLongFunction;
 /**
  * Where a panllama decode step's time went, from the engine's own {@link StepStats} of the steps in which every stream
  * decoded and none prefilled: medians in microseconds. {@code period} is start to start of consecutive steps;
- * {@code decode} is llama_decode up to the device finishing; {@code sample} is reading logits and picking tokens;
+ * {@code decode} is llama_decode up to the device finishing, of which {@code decodeCall} is the call itself (on a GPU
+ * the host's share: inputs, attention mask, graph launch, while the device waits); {@code sample} is reading logits and picking tokens;
  * {@code scheduling} is the rest of the step (batch building, KV bookkeeping, outputs handed over); {@code between} is
  * the engine thread's time outside steps (its inbox, control checks). llama.cpp's tools spend only {@code decode}.
  * {@code meanPeriodMicros} is the mean period: above the median when some steps stall, which a rate counts in full;
@@ -24,7 +25,7 @@ import java.util.function.ToLongFunction;
  * @param steps  how many steps were counted
  */
 public record StepAnatomy(String model, int streams, int steps, double periodMicros, double decodeMicros,
-                          double sampleMicros, double schedulingMicros, double betweenMicros, double graphReuse,
+                          double decodeCallMicros, double sampleMicros, double schedulingMicros, double betweenMicros, double graphReuse,
                           double meanPeriodMicros, double newGraphPeriodMicros, double firstPrefillPeriodMicros) {
 
     /** The anatomy of the steps in {@code recorded} that decoded exactly {@code streams} requests; null when none did. */
@@ -57,6 +58,7 @@ public record StepAnatomy(String model, int streams, int steps, double periodMic
         return new StepAnatomy(null, streams, steps.size(),
                 medianMicros(Arrays.copyOf(periods, n)),
                 medianMicros(steps, StepStats::decodeNanos),
+                medianMicros(steps, StepStats::decodeCallNanos),
                 medianMicros(steps, StepStats::sampleNanos),
                 medianMicros(steps, s -> s.nanos() - s.decodeNanos() - s.sampleNanos()),
                 medianMicros(Arrays.copyOf(between, n)),
@@ -67,7 +69,7 @@ public record StepAnatomy(String model, int streams, int steps, double periodMic
     }
 
     StepAnatomy forModel(String name) {
-        return new StepAnatomy(name, streams, steps, periodMicros, decodeMicros, sampleMicros, schedulingMicros, betweenMicros,
+        return new StepAnatomy(name, streams, steps, periodMicros, decodeMicros, decodeCallMicros, sampleMicros, schedulingMicros, betweenMicros,
                 graphReuse, meanPeriodMicros, newGraphPeriodMicros, firstPrefillPeriodMicros);
     }
 

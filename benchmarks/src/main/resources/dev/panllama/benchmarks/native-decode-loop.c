@@ -5,7 +5,9 @@
 // the system C compiler and runs it as a child process; it prints one JSON object per measurement on stdout.
 //
 //   native-decode-loop tg      MODEL THREADS GPU TOKENS RUNS
-//   native-decode-loop batched MODEL THREADS GPU CTX BATCH UBATCH PROMPT GENERATED STREAMS[,STREAMS...]
+//   native-decode-loop batched MODEL THREADS GPU CTX BATCH UBATCH PROMPT GENERATED STREAMS[,STREAMS...] [UNIFIED]
+//
+// UNIFIED (default 1) is llama-batched-bench's -kvu: one KV buffer for all sequences; 0 gives each its own stream.
 #define _POSIX_C_SOURCE 200809L // clock_gettime under -std=c11
 #include "llama.h"
 
@@ -45,6 +47,7 @@ static int fail(const char * what) {
 // Step periods and whether each step ran on a reused graph, for the statistics printed with every measurement.
 struct steps {
     double period_us[MAX_STEPS];
+    double call_us[MAX_STEPS]; // until llama_decode returned: on a GPU the host's share, before the wait for the device
     int reused[MAX_STEPS];
     int n;
 };
@@ -65,9 +68,10 @@ static void print_steps(struct steps * s, const char * mode, int streams, double
     double graph_reuse = s->n ? (double) reused / s->n : 0;
     double new_graph_mean = new_graph ? new_graph_sum / new_graph : 0;
     double med = s->n ? median(s->period_us, s->n) : 0;
+    double call = s->n ? median(s->call_us, s->n) : 0;
     printf("{\"mode\": \"%s\", \"streams\": %d, \"tokens_per_second\": %.3f, \"steps\": %d, \"median_step_us\": %.2f,"
-           " \"mean_step_us\": %.2f, \"graph_reuse\": %.4f, \"new_graph_step_us\": %.2f}\n",
-           mode, streams, rate, s->n, med, mean, graph_reuse, new_graph_mean);
+           " \"median_call_us\": %.2f, \"mean_step_us\": %.2f, \"graph_reuse\": %.4f, \"new_graph_step_us\": %.2f}\n",
+           mode, streams, rate, s->n, med, call, mean, graph_reuse, new_graph_mean);
     fflush(stdout);
 }
 
@@ -79,9 +83,11 @@ static int step(struct llama_context * ctx, struct llama_batch batch, struct ste
     if (llama_decode(ctx, batch) != 0) {
         return 0;
     }
+    int64_t returned = now_ns();
     llama_synchronize(ctx);
     if (s != NULL && s->n < MAX_STEPS) {
         s->period_us[s->n] = (now_ns() - start) / 1e3;
+        s->call_us[s->n] = (returned - start) / 1e3;
         s->reused[s->n] = llama_perf_context(ctx).n_reused > reused_before;
         s->n++;
     }
@@ -152,7 +158,7 @@ static int run_tg(struct llama_model * model, int threads, int gpu, int tokens, 
 // BATCH-token calls), then GENERATED steps of one token per stream, each with its logits. The rate is
 // streams x GENERATED over the generation steps' time.
 static int run_batched(struct llama_model * model, int threads, int gpu, int ctx_tokens, int batch_tokens, int ubatch,
-                       int prompt, int generated, const char * stream_list) {
+                       int prompt, int generated, const char * stream_list, int unified) {
     int max_streams = 0;
     for (const char * p = stream_list; *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : p + strlen(p)) {
         int n = atoi(p);
@@ -166,7 +172,7 @@ static int run_batched(struct llama_model * model, int threads, int gpu, int ctx
     if (max_streams > (batch_tokens < ctx_tokens ? batch_tokens : ctx_tokens)) {
         return fail("the widest stream count exceeds the batch size (at most the context size)");
     }
-    struct llama_context * ctx = context_for(model, ctx_tokens, batch_tokens, ubatch, max_streams, 1, threads, gpu);
+    struct llama_context * ctx = context_for(model, ctx_tokens, batch_tokens, ubatch, max_streams, unified, threads, gpu);
     if (ctx == NULL) {
         return fail("llama.cpp could not create the context");
     }
@@ -221,9 +227,9 @@ static int run_batched(struct llama_model * model, int threads, int gpu, int ctx
 
 int main(int argc, char ** argv) {
     int tg = argc == 7 && strcmp(argv[1], "tg") == 0;
-    int batched = argc == 11 && strcmp(argv[1], "batched") == 0;
+    int batched = (argc == 11 || argc == 12) && strcmp(argv[1], "batched") == 0;
     if (!tg && !batched) {
-        return fail("usage: tg MODEL THREADS GPU TOKENS RUNS | batched MODEL THREADS GPU CTX BATCH UBATCH PROMPT GENERATED STREAMS");
+        return fail("usage: tg MODEL THREADS GPU TOKENS RUNS | batched MODEL THREADS GPU CTX BATCH UBATCH PROMPT GENERATED STREAMS [UNIFIED]");
     }
     int threads = atoi(argv[3]), gpu = atoi(argv[4]);
     if (threads < 1 || atoi(argv[5]) < 1 || atoi(argv[6]) < 1 || (batched && (atoi(argv[7]) < 1 || atoi(argv[8]) < 1 || atoi(argv[9]) < 1))) {
@@ -245,7 +251,7 @@ int main(int argc, char ** argv) {
     }
     int status = tg ? run_tg(model, threads, gpu, atoi(argv[5]), atoi(argv[6]))
                     : run_batched(model, threads, gpu, atoi(argv[5]), atoi(argv[6]), atoi(argv[7]), atoi(argv[8]),
-                                  atoi(argv[9]), argv[10]);
+                                  atoi(argv[9]), argv[10], argc == 12 ? atoi(argv[11]) : 1);
     llama_model_free(model);
     llama_backend_free();
     return status;

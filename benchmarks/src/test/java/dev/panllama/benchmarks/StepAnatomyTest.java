@@ -23,7 +23,8 @@ class StepAnatomyTest {
             ids.add("r" + i);
         }
         return new StepStats(number, prefillTokens > 0 ? List.of("p") : List.of(), prefillTokens, ids, decoding, 0, 100, 1000,
-                0, 0, 0, 0.0, totalMicros * 1000, startMicros * 1000, decodeMicros * 1000, sampleMicros * 1000, graphReused);
+                0, 0, 0, 0.0, totalMicros * 1000, startMicros * 1000, decodeMicros * 1000, sampleMicros * 1000, graphReused,
+                decodeMicros * 500);
     }
 
     @Test
@@ -37,6 +38,7 @@ class StepAnatomyTest {
         StepAnatomy a = StepAnatomy.of(4, steps);
         assertEquals(3, a.steps());
         assertEquals(800.0, a.decodeMicros());
+        assertEquals(400.0, a.decodeCallMicros());
         assertEquals(100.0, a.sampleMicros());
         assertEquals(100.0, a.schedulingMicros()); // 1000-800-100, 1000-800-120=80, 1200-900-100=200 → 100
         assertEquals(1100.0, a.periodMicros());    // 6100-5000 and 7200-6100

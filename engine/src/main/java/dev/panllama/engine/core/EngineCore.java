@@ -358,7 +358,8 @@ public final class EngineCore {
         steps++;
         int[] lookups = kv.takeStepLookups();
         StepOutputs stepOutputs = new StepOutputs(outputs, stats(prefill, prefillTokens, decode, lookups, start,
-                System.nanoTime() - start, runner.lastDecodeNanos(), runner.lastSampleNanos(), runner.lastGraphReused()));
+                System.nanoTime() - start, runner.lastDecodeNanos(), runner.lastSampleNanos(), runner.lastGraphReused(),
+                runner.lastDecodeCallNanos()));
         boolean idle = scheduler.runningCount() == 0 && scheduler.waitingCount() == 0;
         if (handOffUnderDecode && !idle) {
             heldOutputs = stepOutputs; // handed over while the next step's decode runs on the device
@@ -385,15 +386,16 @@ public final class EngineCore {
     }
 
     private StepStats stats(List<String> prefill, int prefillTokens, List<String> decode, int[] prefixLookups,
-                            long start, long nanos, long decodeNanos, long sampleNanos, boolean graphReused) {
+                            long start, long nanos, long decodeNanos, long sampleNanos, boolean graphReused,
+                            long decodeCallNanos) {
         return new StepStats(steps, prefill, prefillTokens, decode, scheduler.runningCount(), scheduler.waitingCount(),
                 kv.usedTokens(), kv.capacity(), scheduler.preemptions(), prefixLookups[0], prefixLookups[1],
                 kv.prefixCacheStats().recentHitRate(), nanos, start,
-                decodeNanos, sampleNanos, graphReused);
+                decodeNanos, sampleNanos, graphReused, decodeCallNanos);
     }
 
     private StepStats stateOnly() {
-        return stats(List.of(), 0, List.of(), new int[2], System.nanoTime(), 0, 0, 0, false);
+        return stats(List.of(), 0, List.of(), new int[2], System.nanoTime(), 0, 0, 0, false, 0);
     }
 
     /**

@@ -35,6 +35,7 @@ final class ModelRunner implements AutoCloseable {
     /** Time split of the last {@link #execute}, for step stats and profiles. */
     private long lastDecodeNanos;
     private long lastSampleNanos;
+    private long lastDecodeCallNanos;
     private boolean lastGraphReused;
 
     /** One sampled token, with its logprobs when the request asked for them. */
@@ -122,6 +123,7 @@ final class ModelRunner implements AutoCloseable {
         int reusesBefore = context.graphReuses();
         long decodeStart = System.nanoTime();
         boolean decoded = context.decode(batch);
+        lastDecodeCallNanos = System.nanoTime() - decodeStart;
         if (decoded) {
             whileDeviceWorks.run();
             // a GPU decode returns before the device is done: wait here so decode time includes the device's share
@@ -254,6 +256,11 @@ final class ModelRunner implements AutoCloseable {
 
     long lastDecodeNanos() {
         return lastDecodeNanos;
+    }
+
+    /** The part of the last decode until llama_decode returned (a GPU's host share), within {@link #lastDecodeNanos}. */
+    long lastDecodeCallNanos() {
+        return lastDecodeCallNanos;
     }
 
     long lastSampleNanos() {

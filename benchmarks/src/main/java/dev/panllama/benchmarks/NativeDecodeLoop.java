@@ -89,14 +89,16 @@ public final class NativeDecodeLoop {
 
     /**
      * llama-batched-bench's generation phase for every stream count of the workload, with the KV cache, batch and
-     * micro-batch sizes {@link ReferenceTools#batchedDecode} gives llama-batched-bench; keyed by stream count.
+     * micro-batch sizes and KV layout {@link ReferenceTools#batchedDecode} gives llama-batched-bench; keyed by stream
+     * count.
      */
-    public Map<Integer, NativeLoopSteps> batched(Path model, Workload w, int threads, boolean gpu)
+    public Map<Integer, NativeLoopSteps> batched(Path model, Workload w, int threads, boolean gpu, boolean unifiedKv)
             throws IOException, InterruptedException {
         List<NativeLoopSteps> results = parse(ReferenceTools.run(List.of(executable.toString(), "batched", model.toString(),
                 Integer.toString(threads), gpu ? "1" : "0", Integer.toString(w.contextTokens()),
                 Integer.toString(w.batchTokens()), Integer.toString(w.microBatchTokens()),
-                Integer.toString(w.promptTokens()), Integer.toString(w.generatedTokens()), w.concurrencyList()), logFile));
+                Integer.toString(w.promptTokens()), Integer.toString(w.generatedTokens()), w.concurrencyList(),
+                unifiedKv ? "1" : "0"), logFile));
         Map<Integer, NativeLoopSteps> byStreams = new LinkedHashMap<>();
         results.forEach(r -> byStreams.put(r.streams(), r));
         if (!byStreams.keySet().containsAll(w.concurrency())) {

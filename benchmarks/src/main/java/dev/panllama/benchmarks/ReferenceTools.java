@@ -95,16 +95,19 @@ public final class ReferenceTools {
 
     /**
      * llama-batched-bench's aggregate generation rate (S_TG, tokens/s) for every stream count of the workload, with a
-     * unified KV cache of {@link Workload#contextTokens()} cells and {@link Workload#batchTokens()} per batch, as
-     * panllama's engine is configured.
+     * KV cache of {@link Workload#contextTokens()} cells and {@link Workload#batchTokens()} per batch, as panllama's
+     * engine is configured: a stream per sequence (its default), or one unified buffer ({@code -kvu}).
      */
-    public Map<Integer, Double> batchedDecode(Path model, Workload w, int threads, boolean gpu)
+    public Map<Integer, Double> batchedDecode(Path model, Workload w, int threads, boolean gpu, boolean unifiedKv)
             throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(binDir.resolve("llama-batched-bench").toString(), "-m", model.toString(),
                 "-c", Integer.toString(w.contextTokens()), "-b", Integer.toString(w.batchTokens()),
-                "-ub", Integer.toString(w.microBatchTokens()), "-kvu",
+                "-ub", Integer.toString(w.microBatchTokens()),
                 "-npp", Integer.toString(w.promptTokens()), "-ntg", Integer.toString(w.generatedTokens()), "-npl", w.concurrencyList(),
                 "-t", Integer.toString(threads), "--output-format", "jsonl"));
+        if (unifiedKv) {
+            command.add("-kvu");
+        }
         command.addAll(offload(gpu));
         Map<Integer, Double> rates = new HashMap<>();
         // its lines go through llama.cpp's asynchronous logger, which now and then loses the last ones at exit: rerun

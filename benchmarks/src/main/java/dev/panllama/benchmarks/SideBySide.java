@@ -135,8 +135,10 @@ public final class SideBySide {
                     }
                 }
             } else {
-                tools.batchedDecode(model, w, threads, preset.gpu()).forEach((streams, rate) -> into.aggregate.get(streams).llamaCpp.add(rate));
-                nativeLoop.batched(model, w, threads, preset.gpu()).values().forEach(into::noteNative);
+                // the KV layout panllama's engine gets (PanllamaBench.forConcurrency): unified only under a pinned view
+                tools.batchedDecode(model, w, threads, preset.gpu(), pinKvView)
+                        .forEach((streams, rate) -> into.aggregate.get(streams).llamaCpp.add(rate));
+                nativeLoop.batched(model, w, threads, preset.gpu(), pinKvView).values().forEach(into::noteNative);
             }
         }
         LOG.info("{}: single stream panllama {} vs llama-bench {}", w.model(), into.single.panllama, into.single.llamaCpp);

@@ -39,15 +39,19 @@ class NativeDecodeLoopTest {
 
     @Test
     void theBatchedLoopReportsEachStreamCountsGenerationSteps() throws Exception {
-        Map<Integer, NativeLoopSteps> byStreams = loop.batched(TestModels.stories260K(),
-                new Workload("stories260K", 8, 4, 6, List.of(1, 3)), 1, false);
+        for (boolean unifiedKv : new boolean[] {false, true}) {
+            Map<Integer, NativeLoopSteps> byStreams = loop.batched(TestModels.stories260K(),
+                    new Workload("stories260K", 8, 4, 6, List.of(1, 3)), 1, false, unifiedKv);
 
-        assertEquals(List.of(1, 3), List.copyOf(byStreams.keySet()));
-        for (NativeLoopSteps steps : byStreams.values()) {
-            assertEquals("batched", steps.loop());
-            assertEquals(6, steps.steps(), "one step per generated token: " + steps);
-            double fromSteps = steps.streams() * 1e6 / steps.meanStepMicros();
-            assertTrue(Math.abs(steps.tokensPerSecond() - fromSteps) < 0.3 * fromSteps, steps + " vs " + fromSteps);
+            assertEquals(List.of(1, 3), List.copyOf(byStreams.keySet()));
+            for (NativeLoopSteps steps : byStreams.values()) {
+                assertEquals("batched", steps.loop());
+                assertEquals(6, steps.steps(), "one step per generated token: " + steps);
+                double fromSteps = steps.streams() * 1e6 / steps.meanStepMicros();
+                assertTrue(Math.abs(steps.tokensPerSecond() - fromSteps) < 0.3 * fromSteps, steps + " vs " + fromSteps);
+                assertTrue(steps.medianCallMicros() > 0 && steps.medianCallMicros() <= steps.medianStepMicros(),
+                        "llama_decode's call is part of its step: " + steps);
+            }
         }
     }
 

@@ -82,6 +82,11 @@ final class EngineOptions {
             + " (for a --kv-cache-tokens that the load fills).")
     boolean pinKvView;
 
+    @Option(names = "--kv-unified", negatable = true, description = "One KV buffer for all sequences (--kv-unified) or a"
+            + " stream per sequence slot (--no-kv-unified; needs --no-enable-prefix-caching and room for every slot at"
+            + " --max-model-len). Default: per-sequence streams when nothing shares cells and they fit, else unified.")
+    Boolean kvUnified;
+
     EngineArgs toEngineArgs(Long seed) {
         return EngineArgs.builder()
                 .model(ModelResolver.resolve(model))
@@ -99,7 +104,7 @@ final class EngineOptions {
                 .enablePrefixCaching(enablePrefixCaching).prefixCacheBlockSize(blockSize)
                 .poolingType(pooling())
                 .enableSleepMode(enableSleepMode)
-                .pinKvView(pinKvView)
+                .pinKvView(pinKvView).kvUnified(kvUnified)
                 .seed(seed)
                 .enableLora(enableLora).maxLoras(maxLoras).maxCpuLoras(maxCpuLoras).loraAllowedDirs(loraAllowedDirs)
                 .parallel(parallel.toConfig())

@@ -45,13 +45,21 @@ import java.util.Locale;
  *                             (kvCacheTokens close to what the running requests fill). Needs a plain attention KV
  *                             cache (no sliding window, no recurrent state); the cache is then unified, one cell
  *                             smaller, and the engine prefills the cache's length once at start and after each reset
+ * @param kvUnified            one KV buffer for every sequence (true), or a stream of its own per sequence slot (false),
+ *                             each of kvCacheTokens / maxNumSeqs cells (llama.cpp's kv_unified). In a unified cache each
+ *                             decode masks and attends over every sequence's cells, which grows with the streams
+ *                             squared: at 32 streams on a GPU it costs a third of the rate. Sharing cells between
+ *                             sequences (prefix caching, n &gt; 1 siblings reusing the prompt, the pinned view) needs it.
+ *                             null = per-sequence streams when nothing shares cells (prefix caching and the pinned view
+ *                             off) and the cache holds every slot at max_model_len, else unified
  */
 public record EngineArgs(Path model, int maxModelLen, int maxNumSeqs, int maxNumBatchedTokens, int kvCacheTokens,
                          int nGpuLayers, int threads, String kvCacheDtype, FlashAttention flashAttention, Long seed,
                          SchedulingPolicy schedulingPolicy, String chatTemplate, int maxLogprobs,
                          boolean enablePrefixCaching, int prefixCacheBlockSize, boolean enableSleepMode,
                          boolean enableLora, int maxLoras, int maxCpuLoras, List<Path> loraAllowedDirs,
-                         PoolingType poolingType, ParallelConfig parallel, Boolean deviceSampling, boolean pinKvView) {
+                         PoolingType poolingType, ParallelConfig parallel, Boolean deviceSampling, boolean pinKvView,
+                         Boolean kvUnified) {
 
     /** Caps the default KV size so a long-context model does not allocate gigabytes it may never use. */
     public static final int DEFAULT_MAX_KV_TOKENS = 1 << 16;
@@ -88,6 +96,11 @@ public record EngineArgs(Path model, int maxModelLen, int maxNumSeqs, int maxNum
         loraAllowedDirs = loraAllowedDirs == null ? List.of() : List.copyOf(loraAllowedDirs);
         parallel = parallel == null ? ParallelConfig.single() : parallel;
         parallel.checkAgainst(flashAttention);
+        if (Boolean.FALSE.equals(kvUnified) && (enablePrefixCaching || pinKvView)) {
+            throw new InvalidRequestException("kv_unified", false, (enablePrefixCaching ? "prefix caching" : "the pinned KV view")
+                    + " shares KV cells between sequences, which needs a unified KV cache: turn "
+                    + (enablePrefixCaching ? "prefix caching" : "the pinned view") + " off, or leave kv_unified on");
+        }
         if (enableLora && parallel.dataParallelSize() > 1) {
             // adapters are loaded into one core's model; data-parallel cores each load their own
             throw new InvalidRequestException("enable_lora", true, "LoRA adapters are not supported with"
@@ -131,6 +144,7 @@ public record EngineArgs(Path model, int maxModelLen, int maxNumSeqs, int maxNum
         private ParallelConfig parallel = ParallelConfig.single();
         private Boolean deviceSampling;
         private boolean pinKvView;
+        private Boolean kvUnified;
 
         public Builder model(Path path) { this.model = path; return this; }
         public Builder maxModelLen(int tokens) { this.maxModelLen = tokens; return this; }
@@ -156,12 +170,13 @@ public record EngineArgs(Path model, int maxModelLen, int maxNumSeqs, int maxNum
         public Builder parallel(ParallelConfig config) { this.parallel = config; return this; }
         public Builder deviceSampling(Boolean on) { this.deviceSampling = on; return this; }
         public Builder pinKvView(boolean on) { this.pinKvView = on; return this; }
+        public Builder kvUnified(Boolean on) { this.kvUnified = on; return this; }
 
         public EngineArgs build() {
             return new EngineArgs(model, maxModelLen, maxNumSeqs, maxNumBatchedTokens, kvCacheTokens, nGpuLayers,
                     threads, kvCacheDtype, flashAttention, seed, schedulingPolicy, chatTemplate, maxLogprobs,
                     enablePrefixCaching, prefixCacheBlockSize, enableSleepMode, enableLora, maxLoras, maxCpuLoras,
-                    loraAllowedDirs, poolingType, parallel, deviceSampling, pinKvView);
+                    loraAllowedDirs, poolingType, parallel, deviceSampling, pinKvView, kvUnified);
         }
     }
 }

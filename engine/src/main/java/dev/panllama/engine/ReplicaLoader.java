@@ -46,10 +46,7 @@ final class ReplicaLoader {
                         + " tokens) must hold at least one request of max_model_len " + maxModelLen
                         + (pinCell > 0 ? " and the pinned view's cell" : ""));
             }
-            // A unified cache is what sharing cells between sequences needs (n > 1 siblings, prefix caching), but
-            // llama.cpp then checks every pair of its 256 possible sequences on each llama_decode (65,536 tests, ~10%
-            // of a small model's token): a single-sequence engine without a prefix cache shares nothing and skips that.
-            boolean unifiedKv = args.maxNumSeqs() > 1 || args.enablePrefixCaching() || args.pinKvView();
+            boolean unifiedKv = unifiedKv(args, kvTokens, maxModelLen);
             ContextParams params = effectivePooling(args, model) != PoolingType.NONE ? poolingContext(args, kvTokens, maxModelLen)
                     : new ContextParams(kvTokens, args.maxNumBatchedTokens(),
                     Math.min(512, args.maxNumBatchedTokens()), args.maxNumSeqs(), args.threads(), 0, false,
@@ -59,6 +56,28 @@ final class ReplicaLoader {
             model.close();
             throw e;
         }
+    }
+
+    /**
+     * Whether the KV cache is one buffer for all sequences. A unified cache is what sharing cells between sequences
+     * needs (prefix caching, n > 1 siblings, the pinned view), but each decode then masks and attends over every
+     * sequence's cells, and llama.cpp checks every pair of its 256 possible sequences (65,536 tests, ~10% of a small
+     * model's token). Per-sequence streams give each slot kvTokens / maxNumSeqs cells of its own, so they need room for
+     * every slot at max_model_len: a request must never outgrow its stream.
+     */
+    static boolean unifiedKv(EngineArgs args, int kvTokens, int maxModelLen) {
+        boolean sharesCells = args.enablePrefixCaching() || args.pinKvView();
+        boolean roomPerSlot = (long) kvTokens >= (long) args.maxNumSeqs() * maxModelLen;
+        if (args.kvUnified() == null) {
+            return sharesCells || !roomPerSlot;
+        }
+        if (!args.kvUnified() && !roomPerSlot) {
+            throw new InvalidRequestException("kv_cache_tokens", kvTokens, "a KV cache of per-sequence streams (kv_unified"
+                    + " off) needs max_num_seqs x max_model_len = " + (long) args.maxNumSeqs() * maxModelLen
+                    + " tokens, so that no request outgrows its stream; it has " + kvTokens
+                    + ": raise kv_cache_tokens, lower max_model_len or max_num_seqs, or leave kv_unified on");
+        }
+        return args.kvUnified();
     }
 
     /**

@@ -204,6 +204,11 @@ final class KvCacheManager {
         }
     }
 
+    /** Whether sequences can share cells (one unified cache); per-sequence streams cannot. */
+    boolean sharesCells() {
+        return context.unifiedKv();
+    }
+
     /** True when {@code tokens} more cells fit, after evicting unheld cached blocks if needed. */
     boolean makeRoom(int tokens) {
         int missing = tokens - freeTokens();

@@ -277,7 +277,7 @@ final class Scheduler {
      * step) is still computing the prompt they share; admitting it now would compute the same prompt twice.
      */
     private boolean siblingIsComputingPrompt(EngineRequest request) {
-        if (request.promptGroup() == null || request.computed() > 0 || request.promptLength() < 2) {
+        if (request.promptGroup() == null || request.computed() > 0 || request.promptLength() < 2 || !kv.sharesCells()) {
             return false;
         }
         for (EngineRequest sibling : running) {
@@ -291,10 +291,11 @@ final class Scheduler {
     /**
      * A child of an n > 1 request whose sibling already computed the shared prompt takes those cells
      * instead of recomputing them; it still computes the last prompt token itself to get its own logits.
-     * That shares the partial last block too, which the prefix cache cannot, so it is tried first.
+     * That shares the partial last block too, which the prefix cache cannot, so it is tried first. A cache of
+     * per-sequence streams cannot share cells: there each sibling computes the prompt itself.
      */
     private boolean shareGroupPrefix(EngineRequest request) {
-        if (request.promptGroup() == null || request.computed() > 0 || request.promptLength() < 2) {
+        if (request.promptGroup() == null || request.computed() > 0 || request.promptLength() < 2 || !kv.sharesCells()) {
             return false;
         }
         int shared = request.promptLength() - 1;

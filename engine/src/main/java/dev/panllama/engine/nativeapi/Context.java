@@ -158,6 +158,11 @@ public final class Context implements AutoCloseable {
         return maxSequences;
     }
 
+    /** Whether one KV buffer holds every sequence's cells, which sequences can then share; else each has its own stream. */
+    public boolean unifiedKv() {
+        return params.unifiedKv();
+    }
+
     /** Tokens one graph evaluation computes; a memory-less (encoder) model must fit a whole batch in it. */
     public int microBatchSize() {
         return microBatchSize;
@@ -441,10 +446,19 @@ public final class Context implements AutoCloseable {
         return LlamaCpp.llama_memory_seq_rm(memory, seq, from, to);
     }
 
-    /** Makes {@code dst} share {@code src}'s cells for positions [from, to) (no copy in a unified cache). */
+    /**
+     * Makes {@code dst} share {@code src}'s cells for positions [from, to) (no copy in a unified cache). A cache of
+     * per-sequence streams can only copy a whole stream ({@code from} &lt;= 0 and {@code to} &lt; 0): llama.cpp
+     * asserts on a part, so that is refused here.
+     */
     public void copySequence(int src, int dst, int from, int to) {
         checkMemorySequence(src);
         checkMemorySequence(dst);
+        if (!params.unifiedKv() && src != dst && (from > 0 || to >= 0)) {
+            throw new IllegalArgumentException("copying positions [" + from + ", " + to + ") of sequence " + src + " to "
+                    + dst + " needs a unified KV cache: this context gives each sequence a stream of its own, which"
+                    + " copies only whole (from <= 0, to < 0)");
+        }
         LlamaCpp.llama_memory_seq_cp(memory, src, dst, from, to);
     }
 

@@ -1,0 +1,107 @@
+package dev.panllama.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.panllama.engine.core.StepStats;
+import dev.panllama.engine.testing.TestModels;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * {@link EngineArgs#kvUnified}: an engine whose sequences share no cells gets a KV stream per sequence slot, decodes the
+ * same tokens as one unified cache, and still serves n &gt; 1 requests (each sibling computes the prompt); a layout that
+ * cannot work is refused naming the setting.
+ */
+class AsyncLLMKvLayoutTest {
+    private static final int STREAMS = 8;
+    private static final int MAX_MODEL_LEN = 100;
+
+    /** Room for every slot at max_model_len, no prefix cache: per-sequence streams by default. */
+    private static EngineArgs.Builder args(Boolean unified, boolean inGraph) {
+        return EngineArgs.builder().model(TestModels.stories260K()).maxNumSeqs(STREAMS).maxNumBatchedTokens(256)
+                .kvCacheTokens(STREAMS * MAX_MODEL_LEN).maxModelLen(MAX_MODEL_LEN).threads(1)
+                .enablePrefixCaching(false).deviceSampling(inGraph).kvUnified(unified);
+    }
+
+    /** Every request queued behind a pause and admitted at resume, so two engines alike run the same batches. */
+    private static Map<Integer, List<Integer>> runTogether(AsyncLLM llm) {
+        llm.pauseGeneration(PauseMode.WAIT, false).join();
+        List<RequestStream> streams = new ArrayList<>();
+        for (int i = 0; i < STREAMS; i++) {
+            SamplingParams greedy = SamplingParams.builder().temperature(0.0).maxTokens(40 + i).ignoreEos(true).build();
+            streams.add(llm.generate(Prompt.text("Once upon a time " + i), greedy, "r" + i + "-" + System.nanoTime()));
+        }
+        llm.resumeGeneration().join();
+        Map<Integer, List<Integer>> tokens = new TreeMap<>();
+        for (int i = 0; i < streams.size(); i++) {
+            tokens.put(i, streams.get(i).finalOutput().outputs().getFirst().tokenIds());
+        }
+        return tokens;
+    }
+
+    private static int kvCapacity(StepRecorder recorder) {
+        return recorder.steps().stream().filter(s -> s.nanos() > 0).mapToInt(StepStats::kvCapacity).max().orElseThrow();
+    }
+
+    @ParameterizedTest(name = "picks in the graph: {0}")
+    @ValueSource(booleans = {false, true})
+    void perSequenceStreamsDecodeTheTokensOfAUnifiedCache(boolean inGraph) {
+        Map<Integer, List<Integer>> streamed;
+        Map<Integer, List<Integer>> unified;
+        int streamedCells;
+        int unifiedCells;
+        try (AsyncLLM llm = AsyncLLM.fromEngineArgs(args(null, inGraph).build())) {
+            StepRecorder steps = StepRecorder.attachTo(llm);
+            streamed = runTogether(llm);
+            streamedCells = kvCapacity(steps);
+        }
+        try (AsyncLLM llm = AsyncLLM.fromEngineArgs(args(true, inGraph).build())) {
+            StepRecorder steps = StepRecorder.attachTo(llm);
+            unified = runTogether(llm);
+            unifiedCells = kvCapacity(steps);
+        }
+        assertEquals(unified, streamed);
+        for (int i = 0; i < STREAMS; i++) {
+            assertEquals(40 + i, streamed.get(i).size());
+        }
+        // llama.cpp rounds each stream up to 256 cells: 8 x 256, where one unified buffer of 800 rounds up to 1,024
+        assertEquals(STREAMS * 256, streamedCells, "per-sequence streams by default");
+        assertEquals(1024, unifiedCells);
+    }
+
+    @Test
+    void siblingsOfAnNRequestEachComputeThePromptInTheirOwnStream() {
+        try (AsyncLLM llm = AsyncLLM.fromEngineArgs(args(false, false).build())) {
+            SamplingParams params = SamplingParams.builder().n(3).temperature(0.9).seed(7L).maxTokens(12).ignoreEos(true).build();
+            RequestOutput out = llm.generate(Prompt.text("Once upon a time there was a"), params, "n3").finalOutput();
+            assertEquals(3, out.outputs().size());
+            out.outputs().forEach(c -> assertEquals(12, c.tokenIds().size(), c.toString()));
+            // the engine is healthy afterwards: another request runs
+            SamplingParams greedy = SamplingParams.builder().temperature(0.0).maxTokens(5).ignoreEos(true).build();
+            assertEquals(5, llm.generate(Prompt.text("Hello"), greedy, "after").finalOutput().outputs().getFirst().tokenIds().size());
+        }
+    }
+
+    @Test
+    void perSequenceStreamsWithAPrefixCacheAreRefusedNamingTheSetting() {
+        InvalidRequestException e = assertThrows(InvalidRequestException.class,
+                () -> args(false, false).enablePrefixCaching(true).build());
+        assertEquals("kv_unified", e.field());
+        assertTrue(e.getMessage().contains("prefix caching"), e.getMessage());
+    }
+
+    @Test
+    void perSequenceStreamsTooSmallForMaxModelLenAreRefusedNamingTheCacheSize() {
+        EngineArgs tooSmall = args(false, false).kvCacheTokens(STREAMS * MAX_MODEL_LEN - 1).build();
+        InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> AsyncLLM.fromEngineArgs(tooSmall));
+        assertEquals("kv_cache_tokens", e.field());
+        assertTrue(e.getMessage().contains("800"), e.getMessage());
+    }
+}

@@ -93,15 +93,16 @@ public final class PanllamaBench implements AutoCloseable {
     /**
      * An engine configured as llama-batched-bench's context is for this workload: as many sequences as the widest
      * run, a KV cache of {@link Workload#contextTokens()} cells, {@link Workload#batchTokens()} per step, with a stream
-     * per sequence (llama-batched-bench's default) or, when the view is pinned, one unified buffer (its {@code -kvu});
+     * per sequence (llama-batched-bench's default) or, when {@code unifiedKv} or the view is pinned, one unified buffer
+     * (its {@code -kvu});
      * {@code deviceSampling} chooses in-graph greedy sampling (null = the engine's default), and {@code pinKvView} pins
      * the KV cache's attention view to its whole length ({@link EngineArgs#pinKvView}), with one cell more for the pin
      * so the workload keeps all of its cells.
      */
     public static PanllamaBench forConcurrency(Path model, Workload w, int threads, boolean gpu, Boolean deviceSampling,
-                                               boolean pinKvView) {
+                                               boolean pinKvView, boolean unifiedKv) {
         EngineArgs args = offload(EngineArgs.builder(), gpu).model(model).threads(threads).deviceSampling(deviceSampling)
-                .pinKvView(pinKvView).kvUnified(pinKvView)
+                .pinKvView(pinKvView).kvUnified(pinKvView || unifiedKv)
                 .maxNumSeqs(w.maxStreams()).kvCacheTokens(w.contextTokens() + (pinKvView ? 1 : 0))
                 .maxNumBatchedTokens(w.batchTokens())
                 .maxModelLen(w.promptTokens() + w.generatedTokens())

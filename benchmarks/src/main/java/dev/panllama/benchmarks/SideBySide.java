@@ -28,6 +28,7 @@ public final class SideBySide {
     private final RepoLayout repo;
     private final Consumer<String> progress;
     private boolean pinKvView;
+    private boolean kvUnified;
 
     public SideBySide(BenchPreset preset, RepoLayout repo, Consumer<String> progress) {
         this.preset = preset;
@@ -38,6 +39,15 @@ public final class SideBySide {
     /** Runs panllama's concurrent streams with the KV cache's attention view pinned ({@code EngineArgs.pinKvView}). */
     public SideBySide pinKvView(boolean on) {
         this.pinKvView = on;
+        return this;
+    }
+
+    /**
+     * Runs the concurrent streams of both sides on one unified KV buffer (panllama's {@code kvUnified}, llama-batched-bench's
+     * {@code -kvu}) instead of a stream per sequence; a pinned view is always unified.
+     */
+    public SideBySide kvUnified(boolean on) {
+        this.kvUnified = on;
         return this;
     }
 
@@ -127,7 +137,8 @@ public final class SideBySide {
         }
         for (int side = 0; side < 2; side++) {
             if ((side == 0) == panllamaFirst) {
-                try (PanllamaBench concurrent = PanllamaBench.forConcurrency(model, w, threads, preset.gpu(), null, pinKvView)) {
+                try (PanllamaBench concurrent = PanllamaBench.forConcurrency(model, w, threads, preset.gpu(), null, pinKvView,
+                        kvUnified)) {
                     for (int streams : w.concurrency()) {
                         into.aggregate.get(streams).panllama.add(concurrent.concurrentDecode(streams, w.promptTokens(),
                                 w.generatedTokens()));
@@ -135,10 +146,11 @@ public final class SideBySide {
                     }
                 }
             } else {
-                // the KV layout panllama's engine gets (PanllamaBench.forConcurrency): unified only under a pinned view
-                tools.batchedDecode(model, w, threads, preset.gpu(), pinKvView)
+                // the KV layout panllama's engine gets (PanllamaBench.forConcurrency)
+                boolean unified = kvUnified || pinKvView;
+                tools.batchedDecode(model, w, threads, preset.gpu(), unified)
                         .forEach((streams, rate) -> into.aggregate.get(streams).llamaCpp.add(rate));
-                nativeLoop.batched(model, w, threads, preset.gpu(), pinKvView).values().forEach(into::noteNative);
+                nativeLoop.batched(model, w, threads, preset.gpu(), unified).values().forEach(into::noteNative);
             }
         }
         LOG.info("{}: single stream panllama {} vs llama-bench {}", w.model(), into.single.panllama, into.single.llamaCpp);

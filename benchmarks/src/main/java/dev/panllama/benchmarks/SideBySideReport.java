@@ -61,7 +61,7 @@ public record SideBySideReport(String preset, String startedAt, String commit, S
                 + " Aggregate: requests sent together through AsyncLLM (greedy, ignore_eos), rates summed over the"
                 + " window in which every stream decodes, against llama-batched-bench S_TG with the same KV cache size,"
                 + " KV layout and batch size (-c -b -ub; a KV stream per sequence, llama-batched-bench's default, or one"
-                + " unified buffer, -kvu, when run with --pin-kv-view).\n");
+                + " unified buffer, -kvu, when run with --kv-unified or --pin-kv-view).\n");
         if (!stepAnatomy.isEmpty()) {
             md.append("\n## Where panllama's decode steps spend their time\n\n");
             md.append("Medians over the steps in which every stream decoded, µs: decode is llama_decode until the device is"

@@ -57,6 +57,10 @@ final class BenchCommand {
                 + " pinned to its whole length: one decode graph instead of a new one every 256 cells of growth.")
         boolean pinKvView;
 
+        @Option(names = "--kv-unified", description = "Run both sides' concurrent streams on one unified KV buffer"
+                + " (llama-batched-bench -kvu) instead of a KV stream per sequence.")
+        boolean kvUnified;
+
         @Override
         public Integer call() throws Exception {
             BenchPreset chosen = BenchPreset.byName(preset);
@@ -76,7 +80,7 @@ final class BenchCommand {
             Path dir = outputDir != null ? outputDir : repo.datedResultsDir(chosen.name());
             var err = spec.commandLine().getErr();
             SideBySideReport report = new SideBySide(chosen, repo, line -> err.println("bench: " + line)).pinKvView(pinKvView)
-                    .run(dir, "panllama " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+                    .kvUnified(kvUnified).run(dir, "panllama " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
             var out = spec.commandLine().getOut();
             out.println(report.markdown());
             out.println("wrote " + dir.resolve("report.json") + " and " + dir.resolve("report.md"));
@@ -175,12 +179,15 @@ final class BenchCommand {
                 + " widest run): one decode graph instead of a new one every 256 cells of growth.")
         boolean pinKvView;
 
+        @Option(names = "--kv-unified", description = "One unified KV buffer for all streams instead of a stream per sequence.")
+        boolean kvUnified;
+
         @Override
         public Integer call() throws InterruptedException {
             Workload w = new Workload(choice.model, 2, promptTokens, generatedTokens, streams);
             var out = spec.commandLine().getOut();
             try (PanllamaBench bench = PanllamaBench.forConcurrency(choice.resolve(), w, choice.effectiveThreads(), choice.gpu,
-                    choice.deviceSampling, pinKvView)) {
+                    choice.deviceSampling, pinKvView, kvUnified)) {
                 for (int n : w.concurrency()) {
                     List<Double> rates = new ArrayList<>();
                     for (int i = 0; i < choice.repetitions; i++) {

@@ -79,13 +79,18 @@ class AsyncLLMKvLayoutTest {
     @Test
     void siblingsOfAnNRequestEachComputeThePromptInTheirOwnStream() {
         try (AsyncLLM llm = AsyncLLM.fromEngineArgs(args(false, false).build())) {
-            SamplingParams params = SamplingParams.builder().n(3).temperature(0.9).seed(7L).maxTokens(12).ignoreEos(true).build();
-            RequestOutput out = llm.generate(Prompt.text("Once upon a time there was a"), params, "n3").finalOutput();
+            Prompt prompt = Prompt.text("Once upon a time there was a");
+            SamplingParams params = SamplingParams.builder().n(3).temperature(0.9).seed(7L).maxTokens(12).ignoreEos(true)
+                    .outputKind(RequestOutputKind.FINAL_ONLY).build();
+            RequestOutput out = llm.generate(prompt, params, "n3").finalOutput();
             assertEquals(3, out.outputs().size());
-            out.outputs().forEach(c -> assertEquals(12, c.tokenIds().size(), c.toString()));
-            // the engine is healthy afterwards: another request runs
-            SamplingParams greedy = SamplingParams.builder().temperature(0.0).maxTokens(5).ignoreEos(true).build();
-            assertEquals(5, llm.generate(Prompt.text("Hello"), greedy, "after").finalOutput().outputs().getFirst().tokenIds().size());
+            for (int i = 0; i < 3; i++) {
+                // child i samples as a request of its own seeded 7 + i: its prompt's cells are its own, not a copy
+                SamplingParams alone = params.toBuilder().n(1).seed(7L + i).build();
+                List<Integer> single = llm.generate(prompt, alone, "alone-" + i).finalOutput().outputs().getFirst().tokenIds();
+                assertEquals(single, out.outputs().get(i).tokenIds(), "child " + i);
+                assertEquals(12, single.size());
+            }
         }
     }
 

@@ -83,6 +83,12 @@ final class ModelRunner implements AutoCloseable {
             batch = new Batch(batchCapacity, 1);
         }
         batch.clear();
+        if (!context.unifiedKv() && chunks.size() > 1) {
+            // per-sequence streams: llama.cpp puts only consecutive sequence ids into one micro-batch, so a batch in
+            // slot order runs as one pass over the weights where another order may split into several
+            chunks = new ArrayList<>(chunks);
+            chunks.sort(java.util.Comparator.comparingInt(c -> c.request().slot()));
+        }
         int n = chunks.size();
         int[] sampleAt = new int[n];
         // looked up once per chunk and step: the batch, the picks and the sampling below all need them

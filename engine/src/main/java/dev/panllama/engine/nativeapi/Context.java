@@ -225,7 +225,7 @@ public final class Context implements AutoCloseable {
     public boolean decode(Batch batch) {
         validate(batch);
         if (graphArgmax != null) {
-            graphArgmax.planDecode(picksCanBeKept() && batch.size() <= microBatchSize
+            graphArgmax.planDecode(runsAsOneMicroBatchInOrder(batch)
                     && deviceGreedyOutputs.cardinality() >= READ_BACK_FROM_OUTPUTS);
         }
         int rc = LlamaCpp.llama_decode(handle, batch.struct());
@@ -260,12 +260,41 @@ public final class Context implements AutoCloseable {
     }
 
     /**
-     * Whether llama.cpp keeps a micro-batch's outputs in batch order, which reading the graph's picks back by row
-     * relies on: true for one unified cache or a single sequence; several per-sequence caches regroup tokens by
-     * sequence.
+     * Whether llama.cpp decodes the batch as one micro-batch with its outputs in batch order, which reading the graph's
+     * picks back by row relies on. A unified cache (or a single sequence) splits a batch in order. Per-sequence streams
+     * split it equally: a micro-batch takes consecutive sequence ids with as many tokens each and lays them out
+     * sequence by sequence, so the order holds for a batch that already is that: a decode step of one token per
+     * sequence, in slot order, with no slot skipped.
      */
-    private boolean picksCanBeKept() {
-        return params.unifiedKv() || maxSequences == 1;
+    private boolean runsAsOneMicroBatchInOrder(Batch batch) {
+        if (batch.size() > microBatchSize) {
+            return false;
+        }
+        if (params.unifiedKv() || maxSequences == 1) {
+            return true;
+        }
+        int tokensEach = 0;
+        int run = 0;
+        int previous = -1;
+        for (int i = 0; i < batch.size(); i++) {
+            if (batch.seqCount(i) != 1) {
+                return false;
+            }
+            int seq = batch.seqId(i, 0);
+            if (seq == previous) {
+                run++;
+                continue;
+            }
+            if (previous >= 0) {
+                if (seq != previous + 1 || (tokensEach != 0 && run != tokensEach)) {
+                    return false;
+                }
+                tokensEach = run;
+            }
+            previous = seq;
+            run = 1;
+        }
+        return tokensEach == 0 || run == tokensEach;
     }
 
     /**
@@ -397,7 +426,7 @@ public final class Context implements AutoCloseable {
                 }
             }
         }
-        if (!deviceGreedyOutputs.isEmpty() && n > microBatchSize && picksCanBeKept()) {
+        if (!deviceGreedyOutputs.isEmpty() && n > microBatchSize && (params.unifiedKv() || maxSequences == 1)) {
             throw new IllegalArgumentException("batch of " + n + " tokens has outputs picked in the graph: such a batch"
                     + " must fit one micro-batch of " + microBatchSize + " tokens (split it, or turn device greedy off)");
         }

@@ -153,6 +153,47 @@ class DeviceGreedyTest {
     }
 
     @Test
+    void separateCachesReadADecodeStepsPicksBackInOneCopyWhenItsSequencesAreInSlotOrder() {
+        int[][] prompts = {{1, 450, 3303}, {1, 9038, 2501, 263}, {1, 338, 7933, 450, 263}, {1, 931, 29892}};
+        int[] next = {263, 450, 338, 931};
+        ContextParams separate = new ContextParams(1024, 64, 64, 4, 1, 0, false, ContextParams.FlashAttention.AUTO, false,
+                "f16", null);
+        try (Context onDevice = Context.create(model, separate); Context plain = Context.create(model, separate);
+             Batch batch = new Batch(64, 1)) {
+            for (int s = 0; s < prompts.length; s++) {
+                assertTrue(onDevice.setDeviceGreedy(s, true));
+            }
+            for (Context ctx : new Context[] {onDevice, plain}) {
+                batch.clear();
+                addAll(batch, prompts);
+                assertTrue(ctx.decode(batch));
+            }
+            // one token per sequence, sequences 0..3 in order: one micro-batch in batch order
+            int[][] orders = {{0, 1, 2, 3}, {1, 0, 2, 3}};
+            for (int step = 0; step < orders.length; step++) {
+                int[] order = orders[step];
+                int[] hostPicks = new int[order.length];
+                for (Context ctx : new Context[] {plain, onDevice}) {
+                    batch.clear();
+                    for (int seq : order) {
+                        batch.add(next[seq], prompts[seq].length + step, seq, true);
+                    }
+                    assertTrue(ctx.decode(batch));
+                    for (int i = 0; i < order.length; i++) {
+                        if (ctx == plain) {
+                            hostPicks[i] = plain.logitsRow(i).argmax();
+                        } else {
+                            assertEquals(hostPicks[i], onDevice.deviceSampledToken(i), "step " + step + ", batch index " + i);
+                        }
+                    }
+                }
+                // out of slot order llama.cpp regroups the batch, and its own per-row hand-off keeps the order
+                assertEquals(step == 0, onDevice.picksReadBack(), "order " + java.util.Arrays.toString(order));
+            }
+        }
+    }
+
+    @Test
     void aBatchWithPicksInTheGraphMustFitOneMicroBatch() {
         ContextParams smallMicroBatches = new ContextParams(256, 64, 8, 4, 1, 0, false, ContextParams.FlashAttention.AUTO,
                 true, "f16", null);

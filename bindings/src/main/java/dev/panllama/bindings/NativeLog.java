@@ -76,6 +76,11 @@ public final class NativeLog {
             if (level != LlamaCpp.GGML_LOG_LEVEL_CONT()) {
                 line.level = level;
             }
+            // a debug line nobody forwards is dropped before its text is read: llama.cpp and ggml send debug lines from
+            // hot paths (a GPU decode logs its graph reuse every step), and this runs on the decoding thread
+            if (line.level == LlamaCpp.GGML_LOG_LEVEL_DEBUG() && threshold > 0) {
+                return;
+            }
             line.text.append(text.reinterpret(Long.MAX_VALUE).getString(0));
             int newline;
             while ((newline = line.text.indexOf("\n")) >= 0) {

@@ -260,6 +260,41 @@ final class KvCacheManager {
         }
     }
 
+    /**
+     * Per-sequence streams: moves the requests in the highest slots down into free lower ones until the slots in use
+     * are 0..n-1. llama.cpp puts only consecutive sequence ids into one micro-batch of per-sequence streams, so a free
+     * slot below a running request would split every decode step into one pass over the weights per run of slots. A
+     * move copies the request's whole stream (llama.cpp copies the buffer at the next decode) and frees the old one.
+     * A unified cache has no order to keep: nothing moves.
+     *
+     * @return how many requests moved
+     */
+    int compactSlots(java.util.Collection<EngineRequest> running) {
+        if (sharesCells()) {
+            return 0;
+        }
+        int moves = 0;
+        while (!freeSlots.isEmpty()) {
+            EngineRequest top = null;
+            for (EngineRequest r : running) {
+                if (r.slot() >= 0 && (top == null || r.slot() > top.slot())) {
+                    top = r;
+                }
+            }
+            if (top == null || freeSlots.peek() > top.slot()) {
+                return moves;
+            }
+            int to = freeSlots.poll();
+            int from = top.slot();
+            context.copySequence(from, to, -1, -1);
+            context.removeSequence(from, -1, -1);
+            freeSlots.add(from);
+            top.assignSlot(to);
+            moves++;
+        }
+        return moves;
+    }
+
     /** Frees a request's cells and slot; its progress is kept unless {@code resetProgress}. */
     void release(EngineRequest request, boolean resetProgress) {
         if (request.slot() < 0) {

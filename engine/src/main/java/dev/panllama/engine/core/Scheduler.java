@@ -135,6 +135,7 @@ final class Scheduler {
 
     /** Plans one step. An empty list means nothing can run now. */
     List<ScheduledChunk> schedule() {
+        kv.compactSlots(running); // per-sequence streams decode a step in one pass only over consecutive slots
         List<ScheduledChunk> chunks = new ArrayList<>();
         int budget = tokenBudget; // tokenBudget - budget: the tokens the chunks so far need cells for
         Object bucket = chooseBucket();

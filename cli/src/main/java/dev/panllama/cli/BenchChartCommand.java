@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "chart", mixinStandardHelpOptions = true,
         description = "Draw the charts of existing benchmark reports (side-by-side report.json, prefix.json,"
                 + " embedding-benchmark.json) into <report-dir>/charts/ as PNG and SVG, and link them from the report's"
-                + " Markdown.")
+                + " Markdown (a side-by-side report.md that is missing is first written from report.json).")
 final class BenchChartCommand implements Callable<Integer> {
     /** The report Markdown files, in the order their JSON kinds are looked for; README.md last. */
     private static final List<String> MARKDOWN = List.of("report.md", "prefix.md", "embedding-benchmark.md", "README.md");
@@ -37,6 +37,10 @@ final class BenchChartCommand implements Callable<Integer> {
         for (Path dir : reportDirs) {
             if (!Files.isDirectory(dir)) {
                 throw new IllegalArgumentException(dir + " is not a directory: give the directory that holds the report's JSON");
+            }
+            Path restored = ReportCharts.restoreSideBySideMarkdown(dir, MARKDOWN.getFirst());
+            if (restored != null) {
+                out.println(restored + ": written from the report's JSON");
             }
             List<Path> charts = ReportCharts.render(dir);
             out.println(dir + ": " + ReportCharts.names(charts));

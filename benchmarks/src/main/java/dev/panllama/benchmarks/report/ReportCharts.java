@@ -61,6 +61,24 @@ public final class ReportCharts {
     }
 
     /**
+     * Writes a side-by-side report's Markdown from its JSON when the Markdown is missing (a GPU host's transfer limit
+     * may return the JSON alone); the file written, or null when there was nothing to restore.
+     */
+    public static Path restoreSideBySideMarkdown(Path reportDir, String markdownName) throws IOException {
+        Path json = reportDir.resolve(SIDE_BY_SIDE_JSON);
+        Path markdown = reportDir.resolve(markdownName);
+        if (!Files.isRegularFile(json) || Files.exists(markdown)) {
+            return null;
+        }
+        JsonNode report = read(json, JsonNode.class);
+        if (ServingCharts.isServingReport(report)) {
+            return null;
+        }
+        Files.writeString(markdown, JSON.treeToValue(report, SideBySideReport.class).markdown(), StandardCharsets.UTF_8);
+        return markdown;
+    }
+
+    /**
      * {@link #render} and {@link #linkFrom} for a report just written: drawing needs fonts and the java.desktop
      * module, which a bare benchmark host may lack, so a failure is logged and the numbers stand without pictures.
      *

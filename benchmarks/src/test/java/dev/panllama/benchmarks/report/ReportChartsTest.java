@@ -54,6 +54,18 @@ class ReportChartsTest {
     }
 
     @Test
+    void aSideBySideReportWhoseMarkdownIsMissingGetsItBackFromItsJson() throws Exception {
+        SideBySideReport report = sideBySide();
+        JSON.writeValue(dir.resolve(ReportCharts.SIDE_BY_SIDE_JSON).toFile(), report);
+
+        Path markdown = ReportCharts.restoreSideBySideMarkdown(dir, "report.md");
+
+        assertEquals(dir.resolve("report.md"), markdown);
+        assertEquals(report.markdown(), Files.readString(markdown));
+        assertEquals(null, ReportCharts.restoreSideBySideMarkdown(dir, "report.md"), "an existing Markdown is kept");
+    }
+
+    @Test
     void prefixAndEmbeddingReportsAreChartedThroughTheSameWriter() throws Exception {
         Files.writeString(dir.resolve(ReportCharts.PREFIX_JSON), """
                 {"config": {"requests": 32, "prefixTokens": 400},

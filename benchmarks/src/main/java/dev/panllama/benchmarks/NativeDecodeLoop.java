@@ -94,11 +94,21 @@ public final class NativeDecodeLoop {
      */
     public Map<Integer, NativeLoopSteps> batched(Path model, Workload w, int threads, boolean gpu, boolean unifiedKv)
             throws IOException, InterruptedException {
+        return batched(model, w, threads, gpu, unifiedKv, false);
+    }
+
+    /**
+     * As {@link #batched(Path, Workload, int, boolean, boolean)}, with {@code backendSamplers} attaching llama.cpp's
+     * greedy sampler to every sequence so that picks are made in the graph, as a panllama GPU engine makes them: the
+     * difference tells the host cost of in-graph picks from the rest of a step.
+     */
+    public Map<Integer, NativeLoopSteps> batched(Path model, Workload w, int threads, boolean gpu, boolean unifiedKv,
+                                                 boolean backendSamplers) throws IOException, InterruptedException {
         List<NativeLoopSteps> results = parse(ReferenceTools.run(List.of(executable.toString(), "batched", model.toString(),
                 Integer.toString(threads), gpu ? "1" : "0", Integer.toString(w.contextTokens()),
                 Integer.toString(w.batchTokens()), Integer.toString(w.microBatchTokens()),
                 Integer.toString(w.promptTokens()), Integer.toString(w.generatedTokens()), w.concurrencyList(),
-                unifiedKv ? "1" : "0"), logFile));
+                unifiedKv ? "1" : "0", backendSamplers ? "1" : "0"), logFile));
         Map<Integer, NativeLoopSteps> byStreams = new LinkedHashMap<>();
         results.forEach(r -> byStreams.put(r.streams(), r));
         if (!byStreams.keySet().containsAll(w.concurrency())) {

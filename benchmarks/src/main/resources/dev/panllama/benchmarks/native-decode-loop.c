@@ -5,9 +5,11 @@
 // the system C compiler and runs it as a child process; it prints one JSON object per measurement on stdout.
 //
 //   native-decode-loop tg      MODEL THREADS GPU TOKENS RUNS
-//   native-decode-loop batched MODEL THREADS GPU CTX BATCH UBATCH PROMPT GENERATED STREAMS[,STREAMS...] [UNIFIED]
+//   native-decode-loop batched MODEL THREADS GPU CTX BATCH UBATCH PROMPT GENERATED STREAMS[,STREAMS...] [UNIFIED [SAMPLERS]]
 //
 // UNIFIED (default 1) is llama-batched-bench's -kvu: one KV buffer for all sequences; 0 gives each its own stream.
+// SAMPLERS 1 attaches llama.cpp's greedy sampler to every sequence as a backend sampler (picks made in the graph, as a
+// panllama GPU engine does), to tell the host cost of in-graph picks from the rest (default 0: none, as the tools).
 #define _POSIX_C_SOURCE 200809L // clock_gettime under -std=c11
 #include "llama.h"
 
@@ -158,7 +160,7 @@ static int run_tg(struct llama_model * model, int threads, int gpu, int tokens, 
 // BATCH-token calls), then GENERATED steps of one token per stream, each with its logits. The rate is
 // streams x GENERATED over the generation steps' time.
 static int run_batched(struct llama_model * model, int threads, int gpu, int ctx_tokens, int batch_tokens, int ubatch,
-                       int prompt, int generated, const char * stream_list, int unified) {
+                       int prompt, int generated, const char * stream_list, int unified, int samplers) {
     int max_streams = 0;
     for (const char * p = stream_list; *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : p + strlen(p)) {
         int n = atoi(p);
@@ -175,6 +177,20 @@ static int run_batched(struct llama_model * model, int threads, int gpu, int ctx
     struct llama_context * ctx = context_for(model, ctx_tokens, batch_tokens, ubatch, max_streams, unified, threads, gpu);
     if (ctx == NULL) {
         return fail("llama.cpp could not create the context");
+    }
+    // the context only borrows its samplers: they are freed after it
+    struct llama_sampler ** chains = calloc((size_t) max_streams, sizeof(struct llama_sampler *));
+    for (int j = 0; samplers && chains != NULL && j < max_streams; j++) {
+        chains[j] = llama_sampler_chain_init(llama_sampler_chain_default_params());
+        llama_sampler_chain_add(chains[j], llama_sampler_init_greedy());
+        if (!llama_set_sampler(ctx, j, chains[j])) {
+            llama_free(ctx);
+            for (int k = 0; k <= j; k++) {
+                llama_sampler_free(chains[k]);
+            }
+            free(chains);
+            return fail("llama.cpp declined a backend sampler");
+        }
     }
     int n_batch = (int) llama_n_batch(ctx);
     int n_vocab = llama_vocab_n_tokens(llama_model_get_vocab(model));
@@ -222,14 +238,20 @@ static int run_batched(struct llama_model * model, int threads, int gpu, int ctx
     }
     llama_batch_free(batch);
     llama_free(ctx);
+    for (int j = 0; chains != NULL && j < max_streams; j++) {
+        if (chains[j] != NULL) {
+            llama_sampler_free(chains[j]);
+        }
+    }
+    free(chains);
     return ok ? 0 : fail("llama_decode failed");
 }
 
 int main(int argc, char ** argv) {
     int tg = argc == 7 && strcmp(argv[1], "tg") == 0;
-    int batched = (argc == 11 || argc == 12) && strcmp(argv[1], "batched") == 0;
+    int batched = argc >= 11 && argc <= 13 && strcmp(argv[1], "batched") == 0;
     if (!tg && !batched) {
-        return fail("usage: tg MODEL THREADS GPU TOKENS RUNS | batched MODEL THREADS GPU CTX BATCH UBATCH PROMPT GENERATED STREAMS [UNIFIED]");
+        return fail("usage: tg MODEL THREADS GPU TOKENS RUNS | batched MODEL THREADS GPU CTX BATCH UBATCH PROMPT GENERATED STREAMS [UNIFIED [SAMPLERS]]");
     }
     int threads = atoi(argv[3]), gpu = atoi(argv[4]);
     if (threads < 1 || atoi(argv[5]) < 1 || atoi(argv[6]) < 1 || (batched && (atoi(argv[7]) < 1 || atoi(argv[8]) < 1 || atoi(argv[9]) < 1))) {
@@ -251,7 +273,7 @@ int main(int argc, char ** argv) {
     }
     int status = tg ? run_tg(model, threads, gpu, atoi(argv[5]), atoi(argv[6]))
                     : run_batched(model, threads, gpu, atoi(argv[5]), atoi(argv[6]), atoi(argv[7]), atoi(argv[8]),
-                                  atoi(argv[9]), argv[10], argc == 12 ? atoi(argv[11]) : 1);
+                                  atoi(argv[9]), argv[10], argc >= 12 ? atoi(argv[11]) : 1, argc == 13 && atoi(argv[12]));
     llama_model_free(model);
     llama_backend_free();
     return status;

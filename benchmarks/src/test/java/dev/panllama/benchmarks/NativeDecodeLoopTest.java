@@ -39,9 +39,11 @@ class NativeDecodeLoopTest {
 
     @Test
     void theBatchedLoopReportsEachStreamCountsGenerationSteps() throws Exception {
-        for (boolean unifiedKv : new boolean[] {false, true}) {
+        for (int variant = 0; variant < 3; variant++) {
+            boolean unifiedKv = variant == 1;
+            boolean backendSamplers = variant == 2; // picks in the graph, as a panllama GPU engine makes them
             Map<Integer, NativeLoopSteps> byStreams = loop.batched(TestModels.stories260K(),
-                    new Workload("stories260K", 8, 4, 6, List.of(1, 3)), 1, false, unifiedKv);
+                    new Workload("stories260K", 8, 4, 6, List.of(1, 3)), 1, false, unifiedKv, backendSamplers);
 
             assertEquals(List.of(1, 3), List.copyOf(byStreams.keySet()));
             for (NativeLoopSteps steps : byStreams.values()) {

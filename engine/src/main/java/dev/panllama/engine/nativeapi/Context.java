@@ -225,8 +225,9 @@ public final class Context implements AutoCloseable {
     public boolean decode(Batch batch) {
         validate(batch);
         if (graphArgmax != null) {
-            graphArgmax.planDecode(runsAsOneMicroBatchInOrder(batch)
-                    && deviceGreedyOutputs.cardinality() >= READ_BACK_FROM_OUTPUTS);
+            // the cheap count first: the layout check reads every token's sequence id
+            graphArgmax.planDecode(deviceGreedyOutputs.cardinality() >= READ_BACK_FROM_OUTPUTS
+                    && runsAsOneMicroBatchInOrder(batch));
         }
         int rc = LlamaCpp.llama_decode(handle, batch.struct());
         outputs.clear();

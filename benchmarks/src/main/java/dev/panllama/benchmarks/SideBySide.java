@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class SideBySide {
     private static final Logger LOG = LoggerFactory.getLogger(SideBySide.class);
-    static final String MARKDOWN_FILE = "report.md";
+    static final String MARKDOWN_FILE = ReportCharts.SIDE_BY_SIDE_MARKDOWN;
 
     private final BenchPreset preset;
     private final RepoLayout repo;

@@ -38,7 +38,7 @@ final class BenchChartCommand implements Callable<Integer> {
             if (!Files.isDirectory(dir)) {
                 throw new IllegalArgumentException(dir + " is not a directory: give the directory that holds the report's JSON");
             }
-            Path restored = ReportCharts.restoreSideBySideMarkdown(dir, MARKDOWN.getFirst());
+            Path restored = ReportCharts.restoreSideBySideMarkdown(dir);
             if (restored != null) {
                 out.println(restored + ": written from the report's JSON");
             }

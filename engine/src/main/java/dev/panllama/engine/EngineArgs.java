@@ -97,9 +97,9 @@ public record EngineArgs(Path model, int maxModelLen, int maxNumSeqs, int maxNum
         parallel = parallel == null ? ParallelConfig.single() : parallel;
         parallel.checkAgainst(flashAttention);
         if (Boolean.FALSE.equals(kvUnified) && (enablePrefixCaching || pinKvView)) {
-            throw new InvalidRequestException("kv_unified", false, (enablePrefixCaching ? "prefix caching" : "the pinned KV view")
-                    + " shares KV cells between sequences, which needs a unified KV cache: turn "
-                    + (enablePrefixCaching ? "prefix caching" : "the pinned view") + " off, or leave kv_unified on");
+            String sharer = enablePrefixCaching ? "prefix caching" : "the pinned KV view";
+            throw new InvalidRequestException("kv_unified", false, sharer + " shares KV cells between sequences, which"
+                    + " needs a unified KV cache: turn " + sharer + " off, or leave kv_unified on");
         }
         if (enableLora && parallel.dataParallelSize() > 1) {
             // adapters are loaded into one core's model; data-parallel cores each load their own

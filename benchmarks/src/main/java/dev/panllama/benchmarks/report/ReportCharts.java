@@ -23,6 +23,8 @@ import org.slf4j.LoggerFactory;
 public final class ReportCharts {
     public static final String CHART_DIR = "charts";
     public static final String SIDE_BY_SIDE_JSON = "report.json";
+    /** The Markdown a side-by-side report is written to, next to {@link #SIDE_BY_SIDE_JSON}. */
+    public static final String SIDE_BY_SIDE_MARKDOWN = "report.md";
     public static final String PREFIX_JSON = "prefix.json";
     public static final String EMBEDDING_JSON = "embedding-benchmark.json";
     private static final String LINE_PREFIX = "Charts: ";
@@ -64,9 +66,9 @@ public final class ReportCharts {
      * Writes a side-by-side report's Markdown from its JSON when the Markdown is missing (a GPU host's transfer limit
      * may return the JSON alone); the file written, or null when there was nothing to restore.
      */
-    public static Path restoreSideBySideMarkdown(Path reportDir, String markdownName) throws IOException {
+    public static Path restoreSideBySideMarkdown(Path reportDir) throws IOException {
         Path json = reportDir.resolve(SIDE_BY_SIDE_JSON);
-        Path markdown = reportDir.resolve(markdownName);
+        Path markdown = reportDir.resolve(SIDE_BY_SIDE_MARKDOWN);
         if (!Files.isRegularFile(json) || Files.exists(markdown)) {
             return null;
         }

@@ -58,11 +58,11 @@ class ReportChartsTest {
         SideBySideReport report = sideBySide();
         JSON.writeValue(dir.resolve(ReportCharts.SIDE_BY_SIDE_JSON).toFile(), report);
 
-        Path markdown = ReportCharts.restoreSideBySideMarkdown(dir, "report.md");
+        Path markdown = ReportCharts.restoreSideBySideMarkdown(dir);
 
         assertEquals(dir.resolve("report.md"), markdown);
         assertEquals(report.markdown(), Files.readString(markdown));
-        assertEquals(null, ReportCharts.restoreSideBySideMarkdown(dir, "report.md"), "an existing Markdown is kept");
+        assertEquals(null, ReportCharts.restoreSideBySideMarkdown(dir), "an existing Markdown is kept");
     }
 
     @Test

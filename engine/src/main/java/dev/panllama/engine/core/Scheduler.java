@@ -274,11 +274,19 @@ final class Scheduler {
     }
 
     /**
+     * Whether a request could take its prompt's cells from an n &gt; 1 sibling: a child yet to start, with a prompt
+     * of more than its last token, in a cache whose sequences share cells.
+     */
+    private boolean mayTakeSiblingPrompt(EngineRequest request) {
+        return request.promptGroup() != null && request.computed() <= 0 && request.promptLength() >= 2 && kv.sharesCells();
+    }
+
+    /**
      * Whether a child of an n > 1 request should wait because a running sibling (possibly admitted this very
      * step) is still computing the prompt they share; admitting it now would compute the same prompt twice.
      */
     private boolean siblingIsComputingPrompt(EngineRequest request) {
-        if (request.promptGroup() == null || request.computed() > 0 || request.promptLength() < 2 || !kv.sharesCells()) {
+        if (!mayTakeSiblingPrompt(request)) {
             return false;
         }
         for (EngineRequest sibling : running) {
@@ -296,7 +304,7 @@ final class Scheduler {
      * per-sequence streams cannot share cells: there each sibling computes the prompt itself.
      */
     private boolean shareGroupPrefix(EngineRequest request) {
-        if (request.promptGroup() == null || request.computed() > 0 || request.promptLength() < 2 || !kv.sharesCells()) {
+        if (!mayTakeSiblingPrompt(request)) {
             return false;
         }
         int shared = request.promptLength() - 1;

@@ -225,8 +225,9 @@ public final class Context implements AutoCloseable {
     public boolean decode(Batch batch) {
         validate(batch);
         if (graphArgmax != null) {
-            graphArgmax.planDecode(runsAsOneMicroBatchInOrder(batch)
-                    && deviceGreedyOutputs.cardinality() >= READ_BACK_FROM_OUTPUTS);
+            // the cheap count first: the layout check reads every token's sequence id
+            graphArgmax.planDecode(deviceGreedyOutputs.cardinality() >= READ_BACK_FROM_OUTPUTS
+                    && runsAsOneMicroBatchInOrder(batch));
         }
         int rc = LlamaCpp.llama_decode(handle, batch.struct());
         outputs.clear();
@@ -259,6 +260,11 @@ public final class Context implements AutoCloseable {
         return true;
     }
 
+    /** Whether llama.cpp splits any batch into micro-batches in batch order: one unified cache, or a single sequence. */
+    private boolean splitsInOrder() {
+        return params.unifiedKv() || maxSequences == 1;
+    }
+
     /**
      * Whether llama.cpp decodes the batch as one micro-batch with its outputs in batch order, which reading the graph's
      * picks back by row relies on. A unified cache (or a single sequence) splits a batch in order. Per-sequence streams
@@ -270,7 +276,7 @@ public final class Context implements AutoCloseable {
         if (batch.size() > microBatchSize) {
             return false;
         }
-        if (params.unifiedKv() || maxSequences == 1) {
+        if (splitsInOrder()) {
             return true;
         }
         int tokensEach = 0;
@@ -426,7 +432,7 @@ public final class Context implements AutoCloseable {
                 }
             }
         }
-        if (!deviceGreedyOutputs.isEmpty() && n > microBatchSize && (params.unifiedKv() || maxSequences == 1)) {
+        if (!deviceGreedyOutputs.isEmpty() && n > microBatchSize && splitsInOrder()) {
             throw new IllegalArgumentException("batch of " + n + " tokens has outputs picked in the graph: such a batch"
                     + " must fit one micro-batch of " + microBatchSize + " tokens (split it, or turn device greedy off)");
         }

@@ -63,13 +63,18 @@ final class ReplicaLoader {
      * needs (prefix caching, n > 1 siblings, the pinned view), but each decode then masks and attends over every
      * sequence's cells, and llama.cpp checks every pair of its 256 possible sequences (65,536 tests, ~10% of a small
      * model's token). Per-sequence streams give each slot kvTokens / maxNumSeqs cells of its own, so they need room for
-     * every slot at max_model_len: a request must never outgrow its stream.
+     * every slot at max_model_len: a request must never outgrow its stream. llama.cpp rounds each stream up to
+     * {@link #STREAM_CELLS_ROUNDING} cells, so the default keeps a unified cache where streams would be smaller than that
+     * and the rounding would multiply the KV memory asked for.
      */
+    /** llama.cpp rounds each per-sequence stream up to a multiple of this many cells (llama_context: n_ctx_seq). */
+    static final int STREAM_CELLS_ROUNDING = 256;
+
     static boolean unifiedKv(EngineArgs args, int kvTokens, int maxModelLen) {
         boolean sharesCells = args.enablePrefixCaching() || args.pinKvView();
         boolean roomPerSlot = (long) kvTokens >= (long) args.maxNumSeqs() * maxModelLen;
         if (args.kvUnified() == null) {
-            return sharesCells || !roomPerSlot;
+            return sharesCells || !roomPerSlot || kvTokens / args.maxNumSeqs() < STREAM_CELLS_ROUNDING;
         }
         if (!args.kvUnified() && !roomPerSlot) {
             throw new InvalidRequestException("kv_cache_tokens", kvTokens, "a KV cache of per-sequence streams (kv_unified"

@@ -21,7 +21,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class AsyncLLMKvLayoutTest {
     private static final int STREAMS = 8;
-    private static final int MAX_MODEL_LEN = 100;
+    private static final int MAX_MODEL_LEN = 300;
 
     /** Room for every slot at max_model_len, no prefix cache: per-sequence streams by default. */
     private static EngineArgs.Builder args(Boolean unified, boolean inGraph) {
@@ -71,9 +71,21 @@ class AsyncLLMKvLayoutTest {
         for (int i = 0; i < STREAMS; i++) {
             assertEquals(40 + i, streamed.get(i).size());
         }
-        // llama.cpp rounds each stream up to 256 cells: 8 x 256, where one unified buffer of 800 rounds up to 1,024
-        assertEquals(STREAMS * 256, streamedCells, "per-sequence streams by default");
-        assertEquals(1024, unifiedCells);
+        // llama.cpp rounds each stream up to a multiple of 256 cells: 8 x 512, where one unified buffer of 2,400 rounds
+        // up to 2,560
+        assertEquals(STREAMS * 512, streamedCells, "per-sequence streams by default");
+        assertEquals(2560, unifiedCells);
+    }
+
+    @Test
+    void streamsSmallerThanLlamaCppRoundsThemToStayUnifiedByDefault() {
+        // 8 slots of 100 cells would each be rounded up to 256: 2,048 cells for the 800 asked
+        EngineArgs small = args(null, false).maxModelLen(100).kvCacheTokens(STREAMS * 100).build();
+        try (AsyncLLM llm = AsyncLLM.fromEngineArgs(small)) {
+            StepRecorder steps = StepRecorder.attachTo(llm);
+            runTogether(llm);
+            assertEquals(1024, kvCapacity(steps), "one unified buffer of 800 cells, rounded up to 1,024");
+        }
     }
 
     @Test
@@ -107,6 +119,6 @@ class AsyncLLMKvLayoutTest {
         EngineArgs tooSmall = args(false, false).kvCacheTokens(STREAMS * MAX_MODEL_LEN - 1).build();
         InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> AsyncLLM.fromEngineArgs(tooSmall));
         assertEquals("kv_cache_tokens", e.field());
-        assertTrue(e.getMessage().contains("800"), e.getMessage());
+        assertTrue(e.getMessage().contains(Integer.toString(STREAMS * MAX_MODEL_LEN)), e.getMessage());
     }
 }

@@ -226,8 +226,13 @@ public final class Context implements AutoCloseable {
         validate(batch);
         if (graphArgmax != null) {
             // the cheap count first: the layout check reads every token's sequence id
-            graphArgmax.planDecode(deviceGreedyOutputs.cardinality() >= READ_BACK_FROM_OUTPUTS
-                    && runsAsOneMicroBatchInOrder(batch));
+            boolean keep = deviceGreedyOutputs.cardinality() >= READ_BACK_FROM_OUTPUTS && runsAsOneMicroBatchInOrder(batch);
+            if (!keep && !splitsInOrder() && graphArgmax.picksKept() && !deviceGreedyOutputs.isEmpty()) {
+                // a graph that kept its picks hands llama.cpp none per row, and llama.cpp would reuse it for any
+                // micro-batch of its shape: per-sequence streams may split this batch into one, losing its picks
+                renewDeviceGreedy(deviceGreedyOutputs.nextSetBit(0));
+            }
+            graphArgmax.planDecode(keep);
         }
         int rc = LlamaCpp.llama_decode(handle, batch.struct());
         outputs.clear();
@@ -337,6 +342,21 @@ public final class Context implements AutoCloseable {
         deviceGreedy[seq] = chain;
         deviceGreedyCount++;
         return true;
+    }
+
+    /**
+     * Gives sequence {@code seq}'s in-graph sampler a chain of its own anew. llama.cpp reuses a graph only for the same
+     * samplers (compared by address), so the next decode builds its graphs afresh.
+     */
+    private void renewDeviceGreedy(int seq) {
+        SamplerChain fresh = graphArgmax.newChain();
+        if (!LlamaCpp.llama_set_sampler(handle, seq, fresh.handle())) {
+            fresh.close();
+            throw new NativeCallException("llama.cpp declined a new in-graph sampler for sequence " + seq
+                    + ", which it accepted before: " + orNoDetail(NativeLog.takeErrors()));
+        }
+        deviceGreedy[seq].close(); // llama.cpp holds the new chain now
+        deviceGreedy[seq] = fresh;
     }
 
     /** Turns in-graph picking off for every sequence from {@code firstSeq} on (one graph re-plan at the next decode). */

@@ -193,6 +193,56 @@ class DeviceGreedyTest {
         }
     }
 
+    /**
+     * A graph that kept its picks hands llama.cpp none per row. With per-sequence streams a later batch may split into
+     * micro-batches of which one has the kept graph's shape (same sequences, same outputs); llama.cpp would reuse it,
+     * and that micro-batch's picks would be lost. Such a batch decodes on graphs built for per-row hand-off instead.
+     */
+    @Test
+    void separateCachesNeverRunAKeptGraphForAPartOfALaterBatch() {
+        int[][] prompts = {{1, 450, 3303}, {1, 9038, 2501, 263}, {1, 338, 7933, 450, 263}, {1, 931, 29892}, {1, 263},
+                {1, 450, 931}};
+        int[] next = {263, 450, 338, 931, 450, 263};
+        ContextParams separate = new ContextParams(1536, 64, 64, 6, 1, 0, false, ContextParams.FlashAttention.AUTO, false,
+                "f16", null);
+        try (Context onDevice = Context.create(model, separate); Context plain = Context.create(model, separate);
+             Batch batch = new Batch(64, 1)) {
+            for (int s = 0; s < prompts.length; s++) {
+                assertTrue(onDevice.setDeviceGreedy(s, true));
+            }
+            for (Context ctx : new Context[] {onDevice, plain}) {
+                batch.clear();
+                addAll(batch, prompts);
+                assertTrue(ctx.decode(batch));
+            }
+            // sequences 0..3 in order (picks kept), then 0..3 and 5: slot 4 skipped, so llama.cpp runs {0..3} and {5}
+            int[][] steps = {{0, 1, 2, 3}, {0, 1, 2, 3, 5}};
+            int[] position = java.util.Arrays.stream(prompts).mapToInt(p -> p.length).toArray();
+            for (int step = 0; step < steps.length; step++) {
+                int[] seqs = steps[step];
+                int[] hostPicks = new int[seqs.length];
+                for (Context ctx : new Context[] {plain, onDevice}) {
+                    batch.clear();
+                    for (int seq : seqs) {
+                        batch.add(next[seq], position[seq], seq, true);
+                    }
+                    assertTrue(ctx.decode(batch));
+                    for (int i = 0; i < seqs.length; i++) {
+                        if (ctx == plain) {
+                            hostPicks[i] = plain.logitsRow(i).argmax();
+                        } else {
+                            assertEquals(hostPicks[i], onDevice.deviceSampledToken(i), "step " + step + ", batch index " + i);
+                        }
+                    }
+                }
+                assertEquals(step == 0, onDevice.picksReadBack(), "sequences " + java.util.Arrays.toString(seqs));
+                for (int seq : seqs) {
+                    position[seq]++;
+                }
+            }
+        }
+    }
+
     @Test
     void aBatchWithPicksInTheGraphMustFitOneMicroBatch() {
         ContextParams smallMicroBatches = new ContextParams(256, 64, 8, 4, 1, 0, false, ContextParams.FlashAttention.AUTO,

@@ -180,7 +180,11 @@ static int run_batched(struct llama_model * model, int threads, int gpu, int ctx
     }
     // the context only borrows its samplers: they are freed after it
     struct llama_sampler ** chains = calloc((size_t) max_streams, sizeof(struct llama_sampler *));
-    for (int j = 0; samplers && chains != NULL && j < max_streams; j++) {
+    if (chains == NULL) {
+        llama_free(ctx);
+        return fail("out of memory");
+    }
+    for (int j = 0; samplers && j < max_streams; j++) {
         chains[j] = llama_sampler_chain_init(llama_sampler_chain_default_params());
         llama_sampler_chain_add(chains[j], llama_sampler_init_greedy());
         if (!llama_set_sampler(ctx, j, chains[j])) {
@@ -238,7 +242,7 @@ static int run_batched(struct llama_model * model, int threads, int gpu, int ctx
     }
     llama_batch_free(batch);
     llama_free(ctx);
-    for (int j = 0; chains != NULL && j < max_streams; j++) {
+    for (int j = 0; j < max_streams; j++) {
         if (chains[j] != NULL) {
             llama_sampler_free(chains[j]);
         }

@@ -29,6 +29,8 @@ public record Comparison(String model, String metric, int streams, String refere
     public static final String NATIVE_LOOP = "native_decode_loop";
     /** llama-batched-bench's loop in C ({@link NativeDecodeLoop}) against llama-batched-bench itself. */
     public static final String NATIVE_BATCHED = "native_batched_loop";
+    /** llama-batched-bench's loop through the bindings without the engine ({@link RawBatchedLoop}). */
+    public static final String RAW_BATCHED = "raw_batched_loop";
 
     /** How a report names the measurement. */
     public String label() {
@@ -37,6 +39,7 @@ public record Comparison(String model, String metric, int streams, String refere
             case RAW_LOOP -> "raw decode loop, no engine";
             case NATIVE_LOOP -> "native tg loop in C, no JVM";
             case NATIVE_BATCHED -> "native batched loop in C, no JVM";
+            case RAW_BATCHED -> "raw batched loop, no engine";
             default -> "aggregate decode";
         };
     }

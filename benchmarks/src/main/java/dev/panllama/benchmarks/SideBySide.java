@@ -145,6 +145,13 @@ public final class SideBySide {
                         into.noteAnatomy("aggregate-" + streams, concurrent.lastAnatomy());
                     }
                 }
+                // the same steps through the bindings without the engine, picking where the engine picks
+                try (RawBatchedLoop raw = RawBatchedLoop.open(model, w, threads, preset.gpu(), kvUnified || pinKvView,
+                        preset.gpu())) {
+                    for (int streams : w.concurrency()) {
+                        into.noteRawBatched(raw.run(streams));
+                    }
+                }
             } else {
                 // the KV layout panllama's engine gets (PanllamaBench.forConcurrency)
                 boolean unified = kvUnified || pinKvView;
@@ -176,6 +183,8 @@ public final class SideBySide {
         final Map<Integer, Pair> aggregate = new LinkedHashMap<>();
         /** The native tg loop's rates, and the native batched loop's per stream count (0 = the tg loop's key). */
         final Map<Integer, List<Double>> nativeRates = new LinkedHashMap<>();
+        /** The raw batched loop's rates per stream count. */
+        final Map<Integer, List<Double>> rawBatchedRates = new LinkedHashMap<>();
         /** The latest repetition's step anatomy per measurement. */
         final Map<String, StepAnatomy> anatomy = new LinkedHashMap<>();
         /** The latest repetition's native loop steps, keyed by loop and stream count. */
@@ -191,6 +200,12 @@ public final class SideBySide {
             boolean tg = measured.loop().equals(NativeLoopSteps.TG);
             nativeSteps.put(measured.loop() + "-" + measured.streams(), measured.forModel(workload.model()));
             nativeRates.computeIfAbsent(tg ? 0 : measured.streams(), k -> new ArrayList<>()).add(measured.tokensPerSecond());
+        }
+
+        /** Records a run of the raw batched loop (its rate is compared with llama-batched-bench's at its width). */
+        void noteRawBatched(NativeLoopSteps measured) {
+            nativeSteps.put(measured.loop() + "-" + measured.streams(), measured.forModel(workload.model()));
+            rawBatchedRates.computeIfAbsent(measured.streams(), k -> new ArrayList<>()).add(measured.tokensPerSecond());
         }
 
         void noteAnatomy(String measurement, StepAnatomy measured) {
@@ -212,6 +227,12 @@ public final class SideBySide {
             }
             aggregate.forEach((streams, pair) -> list.add(Comparison.of(model, Comparison.AGGREGATE, streams,
                     "llama-batched-bench", pair.panllama, pair.llamaCpp, target(model, Comparison.AGGREGATE, streams, gpu))));
+            aggregate.forEach((streams, pair) -> {
+                if (rawBatchedRates.containsKey(streams) && !pair.llamaCpp.isEmpty()) {
+                    list.add(Comparison.of(model, Comparison.RAW_BATCHED, streams, "llama-batched-bench",
+                            rawBatchedRates.get(streams), pair.llamaCpp, null));
+                }
+            });
             aggregate.forEach((streams, pair) -> {
                 if (nativeRates.containsKey(streams) && !pair.llamaCpp.isEmpty()) {
                     list.add(Comparison.of(model, Comparison.NATIVE_BATCHED, streams, "llama-batched-bench",

@@ -4,6 +4,8 @@ import dev.panllama.benchmarks.BenchModels;
 import dev.panllama.benchmarks.BenchPreset;
 import dev.panllama.benchmarks.Comparison;
 import dev.panllama.benchmarks.PanllamaBench;
+import dev.panllama.benchmarks.NativeLoopSteps;
+import dev.panllama.benchmarks.RawBatchedLoop;
 import dev.panllama.benchmarks.RawDecodeLoop;
 import dev.panllama.benchmarks.RepoLayout;
 import dev.panllama.benchmarks.SideBySide;
@@ -182,11 +184,17 @@ final class BenchCommand {
         @Option(names = "--kv-unified", description = "One unified KV buffer for all streams instead of a stream per sequence.")
         boolean kvUnified;
 
+        @Option(names = "--raw", description = "Also run llama-batched-bench's generation loop through the bindings without"
+                + " the engine, in the same KV layout, picking tokens in the graph when the engine does (--device-sampling):"
+                + " what calling llama.cpp from the JVM costs at this width, apart from what the engine adds.")
+        boolean raw;
+
         @Override
         public Integer call() throws InterruptedException {
             Workload w = new Workload(choice.model, 2, promptTokens, generatedTokens, streams);
             var out = spec.commandLine().getOut();
-            try (PanllamaBench bench = PanllamaBench.forConcurrency(choice.resolve(), w, choice.effectiveThreads(), choice.gpu,
+            Path modelFile = choice.resolve();
+            try (PanllamaBench bench = PanllamaBench.forConcurrency(modelFile, w, choice.effectiveThreads(), choice.gpu,
                     choice.deviceSampling, pinKvView, kvUnified)) {
                 for (int n : w.concurrency()) {
                     List<Double> rates = new ArrayList<>();
@@ -195,6 +203,26 @@ final class BenchCommand {
                     }
                     out.printf("%2d streams: %.1f tok/s aggregate (median of %s)%n", n, Comparison.median(rates), format(rates));
                     printAnatomy(out, bench.lastAnatomy());
+                }
+            }
+            if (raw) {
+                // the engine's own choice: in-graph picks with an offloading build
+                boolean picks = choice.deviceSampling != null ? choice.deviceSampling
+                        : choice.gpu && !dev.panllama.engine.nativeapi.BackendDevices.offloadDevices().isEmpty();
+                try (RawBatchedLoop loop = RawBatchedLoop.open(modelFile, w, choice.effectiveThreads(), choice.gpu,
+                        kvUnified || pinKvView, picks)) {
+                    for (int n : w.concurrency()) {
+                        List<NativeLoopSteps> runs = new ArrayList<>();
+                        for (int i = 0; i < choice.repetitions; i++) {
+                            runs.add(loop.run(n));
+                        }
+                        runs.sort(java.util.Comparator.comparingDouble(NativeLoopSteps::tokensPerSecond));
+                        NativeLoopSteps median = runs.get(runs.size() / 2);
+                        out.printf("%2d streams, %s: %.1f tok/s (median run of %d); step %.1f µs, its call %.1f µs (medians of"
+                                        + " %d steps; mean step %.1f µs; %.0f%% on a reused graph)%n", n, median.loop(),
+                                median.tokensPerSecond(), runs.size(), median.medianStepMicros(), median.medianCallMicros(),
+                                median.steps(), median.meanStepMicros(), 100 * median.graphReuse());
+                    }
                 }
             }
             return 0;

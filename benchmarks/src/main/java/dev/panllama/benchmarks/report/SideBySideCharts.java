@@ -61,6 +61,9 @@ final class SideBySideCharts {
         if (c.metric().equals(Comparison.NATIVE_LOOP)) {
             return "native tg loop";
         }
+        if (c.metric().equals(Comparison.RAW_BATCHED)) {
+            return "raw " + c.streams() + (c.streams() == 1 ? " stream" : " streams");
+        }
         if (c.metric().equals(Comparison.NATIVE_BATCHED)) {
             return "native " + c.streams() + (c.streams() == 1 ? " stream" : " streams");
         }

@@ -1,6 +1,7 @@
 package dev.panllama.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -85,6 +86,26 @@ class AsyncLLMKvLayoutTest {
             StepRecorder steps = StepRecorder.attachTo(llm);
             runTogether(llm);
             assertEquals(1024, kvCapacity(steps), "one unified buffer of 800 cells, rounded up to 1,024");
+        }
+    }
+
+    @Test
+    void oneSequenceKeepsItsOwnStreamHoweverShortItsCache() {
+        // one stream of 130 cells is rounded as a unified buffer of 130 is: streams cost nothing, and save llama.cpp's
+        // checks of 256 sequences on every step
+        EngineArgs single = EngineArgs.builder().model(TestModels.stories260K()).maxNumSeqs(1).maxModelLen(130)
+                .kvCacheTokens(130).enablePrefixCaching(false).build();
+        assertFalse(ReplicaLoader.unifiedKv(single, 130, 130));
+        // several short streams would each be rounded up: unified, as above
+        EngineArgs four = EngineArgs.builder().model(TestModels.stories260K()).maxNumSeqs(4).maxModelLen(100)
+                .kvCacheTokens(400).enablePrefixCaching(false).build();
+        assertTrue(ReplicaLoader.unifiedKv(four, 400, 100));
+        // streams of at least 256 cells stay streams even where rounding grows them (8 x 300 -> 8 x 512)
+        assertFalse(ReplicaLoader.unifiedKv(args(null, false).build(), STREAMS * MAX_MODEL_LEN, MAX_MODEL_LEN));
+        try (AsyncLLM llm = AsyncLLM.fromEngineArgs(single)) {
+            SamplingParams greedy = SamplingParams.builder().temperature(0.0).maxTokens(20).ignoreEos(true).build();
+            assertEquals(20, llm.generate(Prompt.text("Once upon a time"), greedy, "one").finalOutput().outputs().getFirst()
+                    .tokenIds().size());
         }
     }
 

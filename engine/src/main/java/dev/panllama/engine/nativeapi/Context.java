@@ -372,6 +372,11 @@ public final class Context implements AutoCloseable {
     }
 
     /** Whether the last decode's graph kept its picks for one read-back (else llama.cpp copied them per row). */
+    /** How many logits llama.cpp copied back to the host for batch index {@code i}'s in-graph pick: for tests. */
+    long pickedLogitsCopied(int i) {
+        return Integer.toUnsignedLong(LlamaCpp.llama_get_sampled_logits_count_ith(handle, i));
+    }
+
     boolean picksReadBack() {
         return picksInGraph;
     }

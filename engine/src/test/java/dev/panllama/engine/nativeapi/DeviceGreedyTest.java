@@ -65,6 +65,7 @@ class DeviceGreedyTest {
             int[] out = addPrompts(batch, a, b);
             assertTrue(onDevice.decode(batch));
             assertEquals(hostA, onDevice.deviceSampledToken(out[0]));
+            assertEquals(0, onDevice.pickedLogitsCopied(out[0]), "only the pick leaves the device, not its logits row");
             // sequence 1 has no device sampler: its row came back as usual
             assertEquals(hostB, onDevice.logitsRow(out[1]).argmax());
             IllegalArgumentException noRow = assertThrows(IllegalArgumentException.class, () -> onDevice.logitsRow(out[0]));
@@ -99,6 +100,7 @@ class DeviceGreedyTest {
             assertTrue(onDevice.decode(batch));
             for (int s : inGraph) {
                 assertEquals(host[s], onDevice.deviceSampledToken(out[s]), "sequence " + s);
+                assertEquals(0, onDevice.pickedLogitsCopied(out[s]), "sequence " + s + "'s logits stay on the device");
             }
             assertEquals(host[2], onDevice.logitsRow(out[2]).argmax());
             assertTrue(onDevice.picksReadBack(), "a one-micro-batch decode with enough picks reads them back in one copy");

@@ -142,13 +142,15 @@ public final class PanllamaBench implements AutoCloseable {
     /**
      * Takes the first-use costs out of the measurements, as llama-bench's warm-up run does for llama.cpp: graph
      * allocation and page faults of the weights, and here also the JIT, which compiles the per-token path only after
-     * some thousands of tokens. Repeats the engine's own measurement for at least {@link #WARM_UP_NANOS}.
+     * some thousands of tokens. Repeats the engine's own measurement for at least {@link #WARM_UP_NANOS}, then lets the
+     * JVM settle ({@link JvmSettling}).
      */
     private void warmUp(Exercise exercise) throws InterruptedException {
         long start = System.nanoTime();
         do {
             exercise.run(this);
         } while (System.nanoTime() - start < WARM_UP_NANOS);
+        JvmSettling.settle();
     }
 
     /**

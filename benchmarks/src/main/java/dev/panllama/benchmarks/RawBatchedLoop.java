@@ -64,6 +64,11 @@ public final class RawBatchedLoop implements AutoCloseable {
                 }
             }
             loop.run(w.maxStreams());
+            JvmSettling.settle();
+        } catch (InterruptedException e) {
+            loop.close();
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while warming up", e);
         } catch (RuntimeException e) {
             loop.close();
             throw e;

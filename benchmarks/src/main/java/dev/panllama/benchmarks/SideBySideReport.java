@@ -51,7 +51,9 @@ public record SideBySideReport(String preset, String startedAt, String commit, S
                     c.target() == null ? "" : String.format("≥ %.2f", c.target()),
                     c.meetsTarget() == null ? "" : c.meetsTarget() ? "yes" : "**no**"));
         }
-        md.append("\nBoth sides decode with the same native build and thread count, interleaved. Single stream: panllama"
+        md.append("\nBoth sides decode with the same native build and thread count, interleaved; llama.cpp's tools start as"
+                + " fresh processes, and panllama's engines and loops start measuring once their JVM has settled (a"
+                + " collection, then the JIT quiet for 0.5 s). Single stream: panllama"
                 + " runs a one-sequence engine (as llama-bench's context) and counts the one-token prompt's decode and"
                 + " every output decode from the engine's scheduling timestamp to the last token; llama-bench reports tg."
                 + " Raw decode loop: llama-bench's tg loop run through panllama's bindings from a Java thread, without"

@@ -58,6 +58,9 @@ final class ReplicaLoader {
         }
     }
 
+    /** llama.cpp rounds each per-sequence stream up to a multiple of this many cells (llama_context: n_ctx_seq). */
+    static final int STREAM_CELLS_ROUNDING = 256;
+
     /**
      * Whether the KV cache is one buffer for all sequences. A unified cache is what sharing cells between sequences
      * needs (prefix caching, n > 1 siblings, the pinned view), but each decode then masks and attends over every
@@ -65,13 +68,11 @@ final class ReplicaLoader {
      * model's token). Per-sequence streams give each slot kvTokens / maxNumSeqs cells of its own, so they need room for
      * every slot at max_model_len: a request must never outgrow its stream. llama.cpp rounds each stream up to
      * {@link #STREAM_CELLS_ROUNDING} cells, so the default keeps a unified cache where streams would be smaller than that
-     * and the rounding would multiply the KV memory asked for. One sequence is the exception: its one stream is the
-     * cache, rounded as a unified one is, and a unified cache would only add llama.cpp's checks of 256 sequences to every
-     * step (on an H200 a 1B model's single-stream decode call took 239 µs, llama.cpp's own loop 71 µs).
+     * and the rounding would grow the KV memory asked for. Where the rounding grows nothing, as for one sequence (its
+     * one stream is rounded as a unified buffer is), streams stay: a unified cache would only add llama.cpp's checks of
+     * 256 sequences to every step (on an H200 a 1B model's single-stream decode call took 239 µs, llama.cpp's own loop
+     * 71 µs).
      */
-    /** llama.cpp rounds each per-sequence stream up to a multiple of this many cells (llama_context: n_ctx_seq). */
-    static final int STREAM_CELLS_ROUNDING = 256;
-
     static boolean unifiedKv(EngineArgs args, int kvTokens, int maxModelLen) {
         boolean sharesCells = args.enablePrefixCaching() || args.pinKvView();
         boolean roomPerSlot = (long) kvTokens >= (long) args.maxNumSeqs() * maxModelLen;

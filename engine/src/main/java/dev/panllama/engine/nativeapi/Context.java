@@ -371,12 +371,16 @@ public final class Context implements AutoCloseable {
         return graphArgmax;
     }
 
-    /** Whether the last decode's graph kept its picks for one read-back (else llama.cpp copied them per row). */
-    /** How many logits llama.cpp copied back to the host for batch index {@code i}'s in-graph pick: for tests. */
+    /**
+     * How many logits llama.cpp copied back to the host for batch index {@code i}'s in-graph pick: for tests. The index
+     * is checked here, as llama.cpp answers 0 for an index it does not know, which would read as nothing copied.
+     */
     long pickedLogitsCopied(int i) {
+        checkOutput(i);
         return Integer.toUnsignedLong(LlamaCpp.llama_get_sampled_logits_count_ith(handle, i));
     }
 
+    /** Whether the last decode's graph kept its picks for one read-back (else llama.cpp copied them per row). */
     boolean picksReadBack() {
         return picksInGraph;
     }

@@ -127,9 +127,9 @@ final class GraphArgmax implements AutoCloseable {
     }
 
     /**
-     * Sets the sampler data's {@code sampled} to the argmax of its {@code logits}. On a failure nothing is set, so
-     * llama.cpp has no token for the row and {@link Context#deviceSampledToken} reports it; an exception must never
-     * reach native code.
+     * Sets the sampler data's {@code sampled} to the argmax of its {@code logits}, and clears {@code logits}. On a
+     * failure no pick is set, so llama.cpp has no token for the row and {@link Context#deviceSampledToken} reports it; an
+     * exception must never reach native code.
      */
     private void addPick(MemorySegment sampler, MemorySegment ctx, MemorySegment graph, MemorySegment dataPointer) {
         try {

@@ -146,8 +146,7 @@ public final class SideBySide {
                     }
                 }
                 // the same steps through the bindings without the engine, picking where the engine picks
-                try (RawBatchedLoop raw = RawBatchedLoop.open(model, w, threads, preset.gpu(), kvUnified || pinKvView,
-                        preset.gpu())) {
+                try (RawBatchedLoop raw = RawBatchedLoop.open(model, w, threads, preset.gpu(), kvUnified || pinKvView, null)) {
                     for (int streams : w.concurrency()) {
                         into.noteRawBatched(raw.run(streams));
                     }

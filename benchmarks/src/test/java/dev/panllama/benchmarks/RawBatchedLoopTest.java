@@ -41,6 +41,14 @@ class RawBatchedLoopTest {
     }
 
     @Test
+    void byDefaultPicksWhereTheEngineDoes() {
+        // the engine picks in the graph only when offloading: without a GPU its default is the host's pick
+        try (RawBatchedLoop loop = RawBatchedLoop.open(TestModels.stories260K(), FOUR_STREAMS, 1, false, false, null)) {
+            assertEquals(RawBatchedLoop.LOOP, loop.run(2).loop());
+        }
+    }
+
+    @Test
     void moreStreamsThanTheContextHoldsAreRefused() {
         try (RawBatchedLoop loop = RawBatchedLoop.open(TestModels.stories260K(), FOUR_STREAMS, 1, false, false, false)) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> loop.run(5));

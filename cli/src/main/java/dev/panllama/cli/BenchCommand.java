@@ -3,8 +3,8 @@ package dev.panllama.cli;
 import dev.panllama.benchmarks.BenchModels;
 import dev.panllama.benchmarks.BenchPreset;
 import dev.panllama.benchmarks.Comparison;
-import dev.panllama.benchmarks.PanllamaBench;
 import dev.panllama.benchmarks.NativeLoopSteps;
+import dev.panllama.benchmarks.PanllamaBench;
 import dev.panllama.benchmarks.RawBatchedLoop;
 import dev.panllama.benchmarks.RawDecodeLoop;
 import dev.panllama.benchmarks.RepoLayout;
@@ -16,6 +16,7 @@ import dev.panllama.benchmarks.ffm.FfmBoundaryRun;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -206,17 +207,14 @@ final class BenchCommand {
                 }
             }
             if (raw) {
-                // the engine's own choice: in-graph picks with an offloading build
-                boolean picks = choice.deviceSampling != null ? choice.deviceSampling
-                        : choice.gpu && !dev.panllama.engine.nativeapi.BackendDevices.offloadDevices().isEmpty();
                 try (RawBatchedLoop loop = RawBatchedLoop.open(modelFile, w, choice.effectiveThreads(), choice.gpu,
-                        kvUnified || pinKvView, picks)) {
+                        kvUnified || pinKvView, choice.deviceSampling)) {
                     for (int n : w.concurrency()) {
                         List<NativeLoopSteps> runs = new ArrayList<>();
                         for (int i = 0; i < choice.repetitions; i++) {
                             runs.add(loop.run(n));
                         }
-                        runs.sort(java.util.Comparator.comparingDouble(NativeLoopSteps::tokensPerSecond));
+                        runs.sort(Comparator.comparingDouble(NativeLoopSteps::tokensPerSecond));
                         NativeLoopSteps median = runs.get(runs.size() / 2);
                         out.printf("%2d streams, %s: %.1f tok/s (median run of %d); step %.1f µs, its call %.1f µs (medians of"
                                         + " %d steps; mean step %.1f µs; %.0f%% on a reused graph)%n", n, median.loop(),

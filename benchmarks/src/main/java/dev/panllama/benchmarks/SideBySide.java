@@ -226,19 +226,19 @@ public final class SideBySide {
             }
             aggregate.forEach((streams, pair) -> list.add(Comparison.of(model, Comparison.AGGREGATE, streams,
                     "llama-batched-bench", pair.panllama, pair.llamaCpp, target(model, Comparison.AGGREGATE, streams, gpu))));
-            aggregate.forEach((streams, pair) -> {
-                if (rawBatchedRates.containsKey(streams) && !pair.llamaCpp.isEmpty()) {
-                    list.add(Comparison.of(model, Comparison.RAW_BATCHED, streams, "llama-batched-bench",
-                            rawBatchedRates.get(streams), pair.llamaCpp, null));
-                }
-            });
-            aggregate.forEach((streams, pair) -> {
-                if (nativeRates.containsKey(streams) && !pair.llamaCpp.isEmpty()) {
-                    list.add(Comparison.of(model, Comparison.NATIVE_BATCHED, streams, "llama-batched-bench",
-                            nativeRates.get(streams), pair.llamaCpp, null));
-                }
-            });
+            addAgainstBatchedBench(list, Comparison.RAW_BATCHED, rawBatchedRates);
+            addAgainstBatchedBench(list, Comparison.NATIVE_BATCHED, nativeRates);
             return list;
+        }
+
+        /** A row of {@code metric} per stream count that both {@code rates} and llama-batched-bench measured. */
+        private void addAgainstBatchedBench(List<Comparison> list, String metric, Map<Integer, List<Double>> rates) {
+            aggregate.forEach((streams, pair) -> {
+                if (rates.containsKey(streams) && !pair.llamaCpp.isEmpty()) {
+                    list.add(Comparison.of(workload.model(), metric, streams, "llama-batched-bench", rates.get(streams),
+                            pair.llamaCpp, null));
+                }
+            });
         }
     }
 }

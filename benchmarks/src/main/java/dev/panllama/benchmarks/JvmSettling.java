@@ -21,6 +21,30 @@ final class JvmSettling {
 
     private JvmSettling() {}
 
+    /** A warm-up: the first-use costs of what is about to be measured. */
+    interface WarmUp {
+        void run() throws InterruptedException;
+    }
+
+    /**
+     * Runs {@code warmUp}, then {@link #settle}s. On a failure or an interrupt, {@code close} frees what was warmed up
+     * (the caller never gets it back) before the failure is rethrown; an interrupt comes back as an
+     * {@link IllegalStateException} with the thread's interrupt flag set again.
+     */
+    static void warmUpAndSettle(WarmUp warmUp, Runnable close) {
+        try {
+            warmUp.run();
+            settle();
+        } catch (InterruptedException e) {
+            close.run();
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while warming up", e);
+        } catch (RuntimeException | Error e) {
+            close.run();
+            throw e;
+        }
+    }
+
     /**
      * Collects garbage, then waits for the JIT to go quiet (at most {@link #CAP_NANOS}).
      *

@@ -126,31 +126,21 @@ public final class PanllamaBench implements AutoCloseable {
 
     private static PanllamaBench start(EngineArgs args, Exercise warmUp) {
         PanllamaBench bench = new PanllamaBench(AsyncLLM.fromEngineArgs(args));
-        try {
-            bench.warmUp(warmUp);
-        } catch (InterruptedException e) {
-            bench.close();
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while warming up", e);
-        } catch (RuntimeException e) {
-            bench.close();
-            throw e;
-        }
+        JvmSettling.warmUpAndSettle(() -> bench.warmUp(warmUp), bench::close);
         return bench;
     }
 
     /**
      * Takes the first-use costs out of the measurements, as llama-bench's warm-up run does for llama.cpp: graph
      * allocation and page faults of the weights, and here also the JIT, which compiles the per-token path only after
-     * some thousands of tokens. Repeats the engine's own measurement for at least {@link #WARM_UP_NANOS}, then lets the
-     * JVM settle ({@link JvmSettling}).
+     * some thousands of tokens. Repeats the engine's own measurement for at least {@link #WARM_UP_NANOS}; the JVM
+     * settles after it ({@link JvmSettling}).
      */
     private void warmUp(Exercise exercise) throws InterruptedException {
         long start = System.nanoTime();
         do {
             exercise.run(this);
         } while (System.nanoTime() - start < WARM_UP_NANOS);
-        JvmSettling.settle();
     }
 
     /**

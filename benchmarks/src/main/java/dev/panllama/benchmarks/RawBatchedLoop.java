@@ -59,7 +59,7 @@ public final class RawBatchedLoop implements AutoCloseable {
             model.close();
             throw e;
         }
-        try {
+        JvmSettling.warmUpAndSettle(() -> {
             if (picks) {
                 for (int seq = 0; seq < w.maxStreams(); seq++) {
                     if (!loop.context.setDeviceGreedy(seq, true)) {
@@ -68,15 +68,7 @@ public final class RawBatchedLoop implements AutoCloseable {
                 }
             }
             loop.run(w.maxStreams());
-            JvmSettling.settle();
-        } catch (InterruptedException e) {
-            loop.close();
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while warming up", e);
-        } catch (RuntimeException e) {
-            loop.close();
-            throw e;
-        }
+        }, loop::close);
         return loop;
     }
 

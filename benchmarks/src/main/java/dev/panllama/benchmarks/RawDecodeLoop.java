@@ -45,17 +45,9 @@ public final class RawDecodeLoop implements AutoCloseable {
             model.close();
             throw e;
         }
-        try {
-            loop.run(); // as llama-bench warms up: first-use costs, and here the JIT, stay out of the runs
-            JvmSettling.settle();
-        } catch (InterruptedException e) {
-            loop.close();
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while warming up", e);
-        } catch (RuntimeException e) {
-            loop.close(); // the context and batch too, not only the model
-            throw e;
-        }
+        // as llama-bench warms up: first-use costs, and here the JIT, stay out of the runs; a failure closes the context
+        // and batch too, not only the model
+        JvmSettling.warmUpAndSettle(loop::run, loop::close);
         return loop;
     }
 

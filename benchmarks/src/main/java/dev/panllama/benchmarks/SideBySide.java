@@ -51,6 +51,11 @@ public final class SideBySide {
         return this;
     }
 
+    /** Whether the concurrent streams of both sides share one KV buffer: asked for, or needed by the pinned view. */
+    private boolean unifiedKv() {
+        return kvUnified || pinKvView;
+    }
+
     /** The ratio llama.cpp's own rate must be matched to, or null: targets are the project's published goals. */
     static Double target(String model, String metric, int streams, boolean gpu) {
         if (gpu) {
@@ -146,17 +151,16 @@ public final class SideBySide {
                     }
                 }
                 // the same steps through the bindings without the engine, picking where the engine picks
-                try (RawBatchedLoop raw = RawBatchedLoop.open(model, w, threads, preset.gpu(), kvUnified || pinKvView, null)) {
+                try (RawBatchedLoop raw = RawBatchedLoop.open(model, w, threads, preset.gpu(), unifiedKv(), null)) {
                     for (int streams : w.concurrency()) {
                         into.noteRawBatched(raw.run(streams));
                     }
                 }
             } else {
                 // the KV layout panllama's engine gets (PanllamaBench.forConcurrency)
-                boolean unified = kvUnified || pinKvView;
-                tools.batchedDecode(model, w, threads, preset.gpu(), unified)
+                tools.batchedDecode(model, w, threads, preset.gpu(), unifiedKv())
                         .forEach((streams, rate) -> into.aggregate.get(streams).llamaCpp.add(rate));
-                nativeLoop.batched(model, w, threads, preset.gpu(), unified).values().forEach(into::noteNative);
+                nativeLoop.batched(model, w, threads, preset.gpu(), unifiedKv()).values().forEach(into::noteNative);
             }
         }
         LOG.info("{}: single stream panllama {} vs llama-bench {}", w.model(), into.single.panllama, into.single.llamaCpp);

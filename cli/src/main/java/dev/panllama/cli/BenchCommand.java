@@ -56,13 +56,8 @@ final class BenchCommand {
         @Option(names = "--streams", split = ",", description = "Aggregate decode at these stream counts instead of the preset's.")
         List<Integer> streams;
 
-        @Option(names = "--pin-kv-view", description = "Run panllama's concurrent streams with the KV cache's attention view"
-                + " pinned to its whole length: one decode graph instead of a new one every 256 cells of growth.")
-        boolean pinKvView;
-
-        @Option(names = "--kv-unified", description = "Run both sides' concurrent streams on one unified KV buffer"
-                + " (llama-batched-bench -kvu) instead of a KV stream per sequence.")
-        boolean kvUnified;
+        @picocli.CommandLine.Mixin
+        KvLayout kv = new KvLayout();
 
         @Override
         public Integer call() throws Exception {
@@ -82,8 +77,8 @@ final class BenchCommand {
             RepoLayout repo = RepoLayout.locate();
             Path dir = outputDir != null ? outputDir : repo.datedResultsDir(chosen.name());
             var err = spec.commandLine().getErr();
-            SideBySideReport report = new SideBySide(chosen, repo, line -> err.println("bench: " + line)).pinKvView(pinKvView)
-                    .kvUnified(kvUnified).run(dir, "panllama " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+            SideBySideReport report = new SideBySide(chosen, repo, line -> err.println("bench: " + line)).pinKvView(kv.pinKvView)
+                    .kvUnified(kv.kvUnified).run(dir, "panllama " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
             var out = spec.commandLine().getOut();
             out.println(report.markdown());
             out.println("wrote " + dir.resolve("report.json") + " and " + dir.resolve("report.md"));
@@ -93,6 +88,23 @@ final class BenchCommand {
     }
 
     /** Options of the panllama-only runs. */
+    /** The KV layout of a benchmark's concurrent streams (panllama's engine, and llama.cpp's tools where they run too). */
+    static final class KvLayout {
+        @Option(names = "--pin-kv-view", description = "Pin panllama's KV attention view to the cache's whole length (sized"
+                + " to the widest run): one decode graph instead of a new one every 256 cells of growth; the cache is then"
+                + " unified.")
+        boolean pinKvView;
+
+        @Option(names = "--kv-unified", description = "One unified KV buffer for all streams (llama-batched-bench -kvu)"
+                + " instead of a KV stream per sequence.")
+        boolean kvUnified;
+
+        /** Whether the streams share one KV buffer: asked for, or needed by the pinned view. */
+        boolean unified() {
+            return kvUnified || pinKvView;
+        }
+    }
+
     static final class ModelChoice {
         @Option(names = {"-m", "--model"}, defaultValue = BenchModels.STORIES_260K,
                 description = "stories260K, llama-3.2-1b-q4_0 (synthesized once into the cache) or a GGUF path (default: ${DEFAULT-VALUE}).")
@@ -178,12 +190,8 @@ final class BenchCommand {
         @Option(names = "--generated-tokens", defaultValue = "64", description = "Tokens per stream (default: ${DEFAULT-VALUE}).")
         int generatedTokens;
 
-        @Option(names = "--pin-kv-view", description = "Pin the KV cache's attention view to its whole length (sized to the"
-                + " widest run): one decode graph instead of a new one every 256 cells of growth.")
-        boolean pinKvView;
-
-        @Option(names = "--kv-unified", description = "One unified KV buffer for all streams instead of a stream per sequence.")
-        boolean kvUnified;
+        @picocli.CommandLine.Mixin
+        KvLayout kv = new KvLayout();
 
         @Option(names = "--raw", description = "Also run llama-batched-bench's generation loop through the bindings without"
                 + " the engine, in the same KV layout, picking tokens in the graph when the engine does (--device-sampling):"
@@ -196,7 +204,7 @@ final class BenchCommand {
             var out = spec.commandLine().getOut();
             Path modelFile = choice.resolve();
             try (PanllamaBench bench = PanllamaBench.forConcurrency(modelFile, w, choice.effectiveThreads(), choice.gpu,
-                    choice.deviceSampling, pinKvView, kvUnified)) {
+                    choice.deviceSampling, kv.pinKvView, kv.kvUnified)) {
                 for (int n : w.concurrency()) {
                     List<Double> rates = new ArrayList<>();
                     for (int i = 0; i < choice.repetitions; i++) {
@@ -208,7 +216,7 @@ final class BenchCommand {
             }
             if (raw) {
                 try (RawBatchedLoop loop = RawBatchedLoop.open(modelFile, w, choice.effectiveThreads(), choice.gpu,
-                        kvUnified || pinKvView, choice.deviceSampling)) {
+                        kv.unified(), choice.deviceSampling)) {
                     for (int n : w.concurrency()) {
                         List<NativeLoopSteps> runs = new ArrayList<>();
                         for (int i = 0; i < choice.repetitions; i++) {

@@ -62,11 +62,15 @@ final class SideBySideCharts {
             return "native tg loop";
         }
         if (c.metric().equals(Comparison.RAW_BATCHED)) {
-            return "raw " + c.streams() + (c.streams() == 1 ? " stream" : " streams");
+            return "raw " + streams(c.streams());
         }
         if (c.metric().equals(Comparison.NATIVE_BATCHED)) {
-            return "native " + c.streams() + (c.streams() == 1 ? " stream" : " streams");
+            return "native " + streams(c.streams());
         }
-        return c.streams() == 1 ? "1 stream" : c.streams() + " streams";
+        return streams(c.streams());
+    }
+
+    private static String streams(int count) {
+        return count == 1 ? "1 stream" : count + " streams";
     }
 }

@@ -84,8 +84,8 @@ final class EngineOptions {
 
     @Option(names = "--kv-unified", negatable = true, description = "One KV buffer for all sequences (--kv-unified) or a"
             + " stream per sequence slot (--no-kv-unified; needs --no-enable-prefix-caching and room for every slot at"
-            + " --max-model-len). Default: per-sequence streams when nothing shares cells and each slot's stream holds --max-model-len and at"
-            + " least 256 cells, else unified.")
+            + " --max-model-len). Default: per-sequence streams when nothing shares cells and each slot's stream holds"
+            + " --max-model-len and at least 256 cells (any size for one sequence), else unified.")
     Boolean kvUnified;
 
     EngineArgs toEngineArgs(Long seed) {

@@ -51,9 +51,9 @@ import java.util.Locale;
  *                             squared: at 32 streams on a GPU it costs a third of the rate. Sharing cells between
  *                             sequences (prefix caching, n &gt; 1 siblings reusing the prompt, the pinned view) needs it.
  *                             null = per-sequence streams when nothing shares cells (prefix caching and the pinned view
- *                             off) and the cache holds every slot at max_model_len in streams of at least 256 cells
- *                             (llama.cpp rounds a stream up to a multiple of 256: smaller ones would grow the KV
- *                             memory), else unified
+ *                             off) and the cache holds every slot at max_model_len in streams of at least 256 cells, or
+ *                             of any size when llama.cpp's rounding of each stream to a multiple of 256 grows nothing
+ *                             (one sequence), else unified
  */
 public record EngineArgs(Path model, int maxModelLen, int maxNumSeqs, int maxNumBatchedTokens, int kvCacheTokens,
                          int nGpuLayers, int threads, String kvCacheDtype, FlashAttention flashAttention, Long seed,

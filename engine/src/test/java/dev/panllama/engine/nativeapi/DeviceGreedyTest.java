@@ -162,33 +162,13 @@ class DeviceGreedyTest {
                 "f16", null);
         try (Context onDevice = Context.create(model, separate); Context plain = Context.create(model, separate);
              Batch batch = new Batch(64, 1)) {
-            for (int s = 0; s < prompts.length; s++) {
-                assertTrue(onDevice.setDeviceGreedy(s, true));
-            }
-            for (Context ctx : new Context[] {onDevice, plain}) {
-                batch.clear();
-                addAll(batch, prompts);
-                assertTrue(ctx.decode(batch));
-            }
+            prefillBoth(onDevice, plain, batch, prompts);
             // one token per sequence, sequences 0..3 in order: one micro-batch in batch order
             int[][] orders = {{0, 1, 2, 3}, {1, 0, 2, 3}};
+            int[] position = java.util.Arrays.stream(prompts).mapToInt(p -> p.length).toArray();
             for (int step = 0; step < orders.length; step++) {
                 int[] order = orders[step];
-                int[] hostPicks = new int[order.length];
-                for (Context ctx : new Context[] {plain, onDevice}) {
-                    batch.clear();
-                    for (int seq : order) {
-                        batch.add(next[seq], prompts[seq].length + step, seq, true);
-                    }
-                    assertTrue(ctx.decode(batch));
-                    for (int i = 0; i < order.length; i++) {
-                        if (ctx == plain) {
-                            hostPicks[i] = plain.logitsRow(i).argmax();
-                        } else {
-                            assertEquals(hostPicks[i], onDevice.deviceSampledToken(i), "step " + step + ", batch index " + i);
-                        }
-                    }
-                }
+                decodeStepOnBoth(onDevice, plain, batch, order, next, position, step);
                 // out of slot order llama.cpp regroups the batch, and its own per-row hand-off keeps the order
                 assertEquals(step == 0, onDevice.picksReadBack(), "order " + java.util.Arrays.toString(order));
             }
@@ -209,38 +189,14 @@ class DeviceGreedyTest {
                 "f16", null);
         try (Context onDevice = Context.create(model, separate); Context plain = Context.create(model, separate);
              Batch batch = new Batch(64, 1)) {
-            for (int s = 0; s < prompts.length; s++) {
-                assertTrue(onDevice.setDeviceGreedy(s, true));
-            }
-            for (Context ctx : new Context[] {onDevice, plain}) {
-                batch.clear();
-                addAll(batch, prompts);
-                assertTrue(ctx.decode(batch));
-            }
+            prefillBoth(onDevice, plain, batch, prompts);
             // sequences 0..3 in order (picks kept), then 0..3 and 5: slot 4 skipped, so llama.cpp runs {0..3} and {5}
             int[][] steps = {{0, 1, 2, 3}, {0, 1, 2, 3, 5}};
             int[] position = java.util.Arrays.stream(prompts).mapToInt(p -> p.length).toArray();
             for (int step = 0; step < steps.length; step++) {
                 int[] seqs = steps[step];
-                int[] hostPicks = new int[seqs.length];
-                for (Context ctx : new Context[] {plain, onDevice}) {
-                    batch.clear();
-                    for (int seq : seqs) {
-                        batch.add(next[seq], position[seq], seq, true);
-                    }
-                    assertTrue(ctx.decode(batch));
-                    for (int i = 0; i < seqs.length; i++) {
-                        if (ctx == plain) {
-                            hostPicks[i] = plain.logitsRow(i).argmax();
-                        } else {
-                            assertEquals(hostPicks[i], onDevice.deviceSampledToken(i), "step " + step + ", batch index " + i);
-                        }
-                    }
-                }
+                decodeStepOnBoth(onDevice, plain, batch, seqs, next, position, step);
                 assertEquals(step == 0, onDevice.picksReadBack(), "sequences " + java.util.Arrays.toString(seqs));
-                for (int seq : seqs) {
-                    position[seq]++;
-                }
             }
         }
     }
@@ -263,6 +219,44 @@ class DeviceGreedyTest {
     }
 
     /** What the host's argmax picks after each prompt, all decoded together in a context without in-graph picks. */
+    /** Turns in-graph picks on for every prompt's sequence of {@code onDevice}, then decodes the prompts on both contexts. */
+    private static void prefillBoth(Context onDevice, Context plain, Batch batch, int[][] prompts) {
+        for (int s = 0; s < prompts.length; s++) {
+            assertTrue(onDevice.setDeviceGreedy(s, true));
+        }
+        for (Context ctx : new Context[] {onDevice, plain}) {
+            batch.clear();
+            addAll(batch, prompts);
+            assertTrue(ctx.decode(batch));
+        }
+    }
+
+    /**
+     * Decodes token {@code next[seq]} for each of {@code seqs}, in that order, at its {@code position}, on both contexts;
+     * asserts that the graph picked what the host's argmax picks for every batch index, then advances the positions.
+     */
+    private static void decodeStepOnBoth(Context onDevice, Context plain, Batch batch, int[] seqs, int[] next, int[] position,
+                                         int step) {
+        int[] hostPicks = new int[seqs.length];
+        for (Context ctx : new Context[] {plain, onDevice}) {
+            batch.clear();
+            for (int seq : seqs) {
+                batch.add(next[seq], position[seq], seq, true);
+            }
+            assertTrue(ctx.decode(batch));
+            for (int i = 0; i < seqs.length; i++) {
+                if (ctx == plain) {
+                    hostPicks[i] = plain.logitsRow(i).argmax();
+                } else {
+                    assertEquals(hostPicks[i], onDevice.deviceSampledToken(i), "step " + step + ", batch index " + i);
+                }
+            }
+        }
+        for (int seq : seqs) {
+            position[seq]++;
+        }
+    }
+
     private static int[] hostArgmax(ContextParams params, int[][] prompts) {
         int[] host = new int[prompts.length];
         try (Context plain = Context.create(model, params); Batch batch = new Batch(64, 1)) {

@@ -39,6 +39,11 @@ public final class RawBatchedLoop implements AutoCloseable {
         this.batch = new Batch(workload.batchTokens(), 1);
     }
 
+    /** Whether the engine picks in the graph by default: with {@code gpu} on a build that offloads. */
+    static boolean picksByDefault(boolean gpu) {
+        return gpu && !BackendDevices.offloadDevices().isEmpty();
+    }
+
     /**
      * Loads the model (every layer offloaded and flash attention on with {@code gpu}) and a context as
      * llama-batched-bench's for {@code w}: its KV cells, batch and micro-batch, a KV stream per sequence or with
@@ -47,7 +52,7 @@ public final class RawBatchedLoop implements AutoCloseable {
      * that offloads).
      */
     public static RawBatchedLoop open(Path path, Workload w, int threads, boolean gpu, boolean unifiedKv, Boolean devicePicks) {
-        boolean picks = devicePicks != null ? devicePicks : gpu && !BackendDevices.offloadDevices().isEmpty();
+        boolean picks = devicePicks != null ? devicePicks : picksByDefault(gpu);
         Model model = Model.load(path, gpu ? ModelParams.defaults().withGpuLayers(-1) : ModelParams.defaults());
         RawBatchedLoop loop;
         try {

@@ -161,6 +161,11 @@ public final class SideBySide {
                 tools.batchedDecode(model, w, threads, preset.gpu(), unifiedKv())
                         .forEach((streams, rate) -> into.aggregate.get(streams).llamaCpp.add(rate));
                 nativeLoop.batched(model, w, threads, preset.gpu(), unifiedKv()).values().forEach(into::noteNative);
+                if (RawBatchedLoop.picksByDefault(preset.gpu())) {
+                    // and with the engine's in-graph picks, still in C: what picking in the graph costs a step apart
+                    // from the JVM (its steps only; llama-batched-bench picks nothing, so no ratio)
+                    nativeLoop.batched(model, w, threads, true, unifiedKv(), true).values().forEach(into::noteNativeSteps);
+                }
             }
         }
         LOG.info("{}: single stream panllama {} vs llama-bench {}", w.model(), into.single.panllama, into.single.llamaCpp);
@@ -201,8 +206,13 @@ public final class SideBySide {
         /** Records a native loop's run: the tg loop ({@code tg}) or the batched loop at its stream count. */
         void noteNative(NativeLoopSteps measured) {
             boolean tg = measured.loop().equals(NativeLoopSteps.TG);
-            nativeSteps.put(measured.loop() + "-" + measured.streams(), measured.forModel(workload.model()));
+            noteNativeSteps(measured);
             nativeRates.computeIfAbsent(tg ? 0 : measured.streams(), k -> new ArrayList<>()).add(measured.tokensPerSecond());
+        }
+
+        /** Records how a native loop's steps were spread, without comparing its rate. */
+        void noteNativeSteps(NativeLoopSteps measured) {
+            nativeSteps.put(measured.loop() + "-" + measured.streams(), measured.forModel(workload.model()));
         }
 
         /** Records a run of the raw batched loop (its rate is compared with llama-batched-bench's at its width). */

@@ -87,9 +87,10 @@ public record SideBySideReport(String preset, String startedAt, String commit, S
         if (!nativeSteps.isEmpty()) {
             md.append("\n## llama.cpp's own steps, timed by the loops without the engine\n\n");
             md.append("The same calls as llama-bench (tg, streams 1) and llama-batched-bench (generation phase), µs per"
-                    + " llama_decode + llama_synchronize: in C (tg, batched), and through panllama's bindings from a Java"
-                    + " thread (raw batched; with in-graph picks, each step also reads the picks back, as the engine does):"
-                    + " compare with panllama's period and mean period above.\n\n");
+                    + " llama_decode + llama_synchronize: in C (tg, batched; and where the engine picks in the graph,"
+                    + " batched with in-graph picks), and through panllama's bindings from a Java thread (raw batched). A"
+                    + " loop with in-graph picks also reads each step's picks back, as the engine does: compare with"
+                    + " panllama's period and mean period above.\n\n");
             md.append("| model | loop | streams | steps | median step | median decode call | mean step | graph reused"
                     + " | new-graph step | tok/s |\n");
             md.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");

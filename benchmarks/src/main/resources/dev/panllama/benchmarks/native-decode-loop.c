@@ -77,9 +77,10 @@ static void print_steps(struct steps * s, const char * mode, int streams, double
     fflush(stdout);
 }
 
-// One decode of the batch, then llama_synchronize: a step as llama.cpp's tools time it. Notes the step's period and
-// whether llama.cpp reused the previous graph (its reuse counter moved).
-static int step(struct llama_context * ctx, struct llama_batch batch, struct steps * s) {
+// One decode of the batch, then llama_synchronize: a step as llama.cpp's tools time it, and with PICKS > 0 reading the
+// first PICKS outputs' in-graph picks back, as panllama's engine does. Notes the step's period and whether llama.cpp
+// reused the previous graph (its reuse counter moved).
+static int step(struct llama_context * ctx, struct llama_batch batch, struct steps * s, int picks) {
     int32_t reused_before = llama_perf_context(ctx).n_reused;
     int64_t start = now_ns();
     if (llama_decode(ctx, batch) != 0) {
@@ -87,6 +88,11 @@ static int step(struct llama_context * ctx, struct llama_batch batch, struct ste
     }
     int64_t returned = now_ns();
     llama_synchronize(ctx);
+    for (int i = 0; i < picks; i++) {
+        if (llama_get_sampled_token_ith(ctx, i) == LLAMA_TOKEN_NULL) {
+            return 0;
+        }
+    }
     if (s != NULL && s->n < MAX_STEPS) {
         s->period_us[s->n] = (now_ns() - start) / 1e3;
         s->call_us[s->n] = (returned - start) / 1e3;
@@ -140,7 +146,7 @@ static int run_tg(struct llama_model * model, int threads, int gpu, int tokens, 
         for (int pos = 0; ok && pos < tokens; pos++) {
             batch.n_tokens = 1;
             batch_set(&batch, 0, token, pos, 0, 1);
-            ok = step(ctx, batch, r >= 0 ? &s : NULL);
+            ok = step(ctx, batch, r >= 0 ? &s : NULL, 0);
             token = rand() % n_vocab;
         }
         if (r >= 0) {
@@ -207,7 +213,7 @@ static int run_batched(struct llama_model * model, int threads, int gpu, int ctx
     for (int i = 0; i < batch.n_tokens; i++) {
         batch_set(&batch, i, rand() % n_vocab, i, 0, 0);
     }
-    ok = step(ctx, batch, NULL);
+    ok = step(ctx, batch, NULL, 0);
     for (const char * p = stream_list; ok && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : p + strlen(p)) {
         int streams = atoi(p);
         if (streams < 1 || streams * (prompt + generated) > ctx_tokens) {
@@ -234,10 +240,10 @@ static int run_batched(struct llama_model * model, int threads, int gpu, int ctx
             for (int j = 0; j < streams; j++) {
                 batch_set(&batch, j, rand() % n_vocab, prompt + i, j, 1);
             }
-            ok = step(ctx, batch, &s);
+            ok = step(ctx, batch, &s, samplers ? streams : 0);
         }
         if (ok) {
-            print_steps(&s, "batched", streams, streams * (double) generated * 1e9 / (double) (now_ns() - start));
+            print_steps(&s, samplers ? "batched, in-graph picks" : "batched", streams, streams * (double) generated * 1e9 / (double) (now_ns() - start));
         }
     }
     llama_batch_free(batch);

@@ -92,18 +92,15 @@ public final class PanllamaBench implements AutoCloseable {
 
     /**
      * An engine configured as llama-batched-bench's context is for this workload: as many sequences as the widest
-     * run, a KV cache of {@link Workload#contextTokens()} cells, {@link Workload#batchTokens()} per step, with a stream
-     * per sequence (llama-batched-bench's default) or, when {@code unifiedKv} or the view is pinned, one unified buffer
-     * (its {@code -kvu});
-     * {@code deviceSampling} chooses in-graph greedy sampling (null = the engine's default), and {@code pinKvView} pins
-     * the KV cache's attention view to its whole length ({@link EngineArgs#pinKvView}), with one cell more for the pin
-     * so the workload keeps all of its cells.
+     * run, a KV cache of {@link Workload#contextTokens()} cells, {@link Workload#batchTokens()} per step, in the KV
+     * layout {@code kv} (a pinned view gets one cell more for the pin, so the workload keeps all of its cells);
+     * {@code deviceSampling} chooses in-graph greedy sampling (null = the engine's default).
      */
     public static PanllamaBench forConcurrency(Path model, Workload w, int threads, boolean gpu, Boolean deviceSampling,
-                                               boolean pinKvView, boolean unifiedKv) {
+                                               KvLayout kv) {
         EngineArgs args = offload(EngineArgs.builder(), gpu).model(model).threads(threads).deviceSampling(deviceSampling)
-                .pinKvView(pinKvView).kvUnified(pinKvView || unifiedKv)
-                .maxNumSeqs(w.maxStreams()).kvCacheTokens(w.contextTokens() + (pinKvView ? 1 : 0))
+                .pinKvView(kv.pinKvView()).kvUnified(kv.unified())
+                .maxNumSeqs(w.maxStreams()).kvCacheTokens(w.contextTokens() + (kv.pinKvView() ? 1 : 0))
                 .maxNumBatchedTokens(w.batchTokens())
                 .maxModelLen(w.promptTokens() + w.generatedTokens())
                 // llama-batched-bench keeps no cache between runs: cached blocks would hold cells that every later

@@ -4,8 +4,6 @@ import dev.panllama.engine.nativeapi.BackendDevices;
 import dev.panllama.engine.nativeapi.Batch;
 import dev.panllama.engine.nativeapi.Context;
 import dev.panllama.engine.nativeapi.ContextParams;
-import dev.panllama.engine.nativeapi.Model;
-import dev.panllama.engine.nativeapi.ModelParams;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.SplittableRandom;
@@ -24,16 +22,14 @@ public final class RawBatchedLoop implements AutoCloseable {
     /** The same loop picking tokens inside the graph. */
     static final String LOOP_WITH_PICKS = "raw batched, in-graph picks (JVM)";
 
-    private final Model model;
-    private final Context context;
+    private final RawLoopNatives natives;
     private final Batch batch;
     private final Workload workload;
     private final boolean devicePicks;
     private final SplittableRandom random = new SplittableRandom(42);
 
-    private RawBatchedLoop(Model model, Context context, Workload workload, boolean devicePicks) {
-        this.model = model;
-        this.context = context;
+    private RawBatchedLoop(RawLoopNatives natives, Workload workload, boolean devicePicks) {
+        this.natives = natives;
         this.workload = workload;
         this.devicePicks = devicePicks;
         this.batch = new Batch(workload.batchTokens(), 1);
@@ -53,21 +49,13 @@ public final class RawBatchedLoop implements AutoCloseable {
      */
     public static RawBatchedLoop open(Path path, Workload w, int threads, boolean gpu, boolean unifiedKv, Boolean devicePicks) {
         boolean picks = devicePicks != null ? devicePicks : picksByDefault(gpu);
-        Model model = Model.load(path, gpu ? ModelParams.defaults().withGpuLayers(-1) : ModelParams.defaults());
-        RawBatchedLoop loop;
-        try {
-            ContextParams params = new ContextParams(w.contextTokens(), w.batchTokens(), w.microBatchTokens(), w.maxStreams(),
-                    threads, 0, false, gpu ? ContextParams.FlashAttention.ENABLED : ContextParams.FlashAttention.AUTO,
-                    unifiedKv, "f16", null);
-            loop = new RawBatchedLoop(model, Context.create(model, params), w, picks);
-        } catch (RuntimeException e) {
-            model.close();
-            throw e;
-        }
+        RawBatchedLoop loop = new RawBatchedLoop(RawLoopNatives.open(path, gpu,
+                flashAttention -> new ContextParams(w.contextTokens(), w.batchTokens(), w.microBatchTokens(), w.maxStreams(),
+                        threads, 0, false, flashAttention, unifiedKv, "f16", null)), w, picks);
         JvmSettling.warmUpAndSettle(() -> {
             if (picks) {
                 for (int seq = 0; seq < w.maxStreams(); seq++) {
-                    if (!loop.context.setDeviceGreedy(seq, true)) {
+                    if (!loop.natives.context().setDeviceGreedy(seq, true)) {
                         throw new IllegalStateException("llama.cpp declined in-graph picks for sequence " + seq);
                     }
                 }
@@ -84,7 +72,8 @@ public final class RawBatchedLoop implements AutoCloseable {
         }
         int prompt = workload.promptTokens();
         int generated = workload.generatedTokens();
-        int vocab = model.vocab().tokenCount();
+        Context context = natives.context();
+        int vocab = natives.model().vocab().tokenCount();
         context.clearMemory();
         // all prompts in one batch (Workload#batchTokens holds them), with no outputs: only the generation phase is
         // timed, and no pick is wanted from them
@@ -132,7 +121,7 @@ public final class RawBatchedLoop implements AutoCloseable {
     }
 
     private void decode(int position) {
-        if (!context.decode(batch)) {
+        if (!natives.context().decode(batch)) {
             throw new IllegalStateException("the KV cache has no room for position " + position);
         }
     }
@@ -140,7 +129,6 @@ public final class RawBatchedLoop implements AutoCloseable {
     @Override
     public void close() {
         batch.close();
-        context.close();
-        model.close();
+        natives.close();
     }
 }

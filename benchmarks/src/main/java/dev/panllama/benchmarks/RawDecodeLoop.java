@@ -4,7 +4,6 @@ import dev.panllama.engine.nativeapi.Batch;
 import dev.panllama.engine.nativeapi.Context;
 import dev.panllama.engine.nativeapi.ContextParams;
 import dev.panllama.engine.nativeapi.Model;
-import dev.panllama.engine.nativeapi.ModelParams;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,15 +16,13 @@ import java.util.SplittableRandom;
  * engine's single stream it separates what calling llama.cpp from the JVM costs from what the engine adds.
  */
 public final class RawDecodeLoop implements AutoCloseable {
-    private final Model model;
-    private final Context context;
+    private final RawLoopNatives natives;
     private final Batch batch = new Batch(1, 1);
     private final int tokens;
     private final SplittableRandom random = new SplittableRandom(42);
 
-    private RawDecodeLoop(Model model, Context context, int tokens) {
-        this.model = model;
-        this.context = context;
+    private RawDecodeLoop(RawLoopNatives natives, int tokens) {
+        this.natives = natives;
         this.tokens = tokens;
     }
 
@@ -35,16 +32,9 @@ public final class RawDecodeLoop implements AutoCloseable {
             // a context length of 0 would make llama.cpp take the model's own, and the loop would time nothing
             throw new IllegalArgumentException("the raw decode loop needs at least one token to decode, got " + tokens);
         }
-        Model model = Model.load(path, gpu ? ModelParams.defaults().withGpuLayers(-1) : ModelParams.defaults());
-        RawDecodeLoop loop;
-        try {
-            ContextParams params = new ContextParams(tokens, 512, 512, 1, threads, 0, false,
-                    gpu ? ContextParams.FlashAttention.ENABLED : ContextParams.FlashAttention.AUTO, false, "f16", null);
-            loop = new RawDecodeLoop(model, Context.create(model, params), tokens);
-        } catch (RuntimeException e) {
-            model.close();
-            throw e;
-        }
+        RawDecodeLoop loop = new RawDecodeLoop(RawLoopNatives.open(path, gpu,
+                flashAttention -> new ContextParams(tokens, 512, 512, 1, threads, 0, false, flashAttention, false, "f16", null)),
+                tokens);
         // as llama-bench warms up: first-use costs, and here the JIT, stay out of the runs; a failure closes the context
         // and batch too, not only the model
         JvmSettling.warmUpAndSettle(loop::run, loop::close);
@@ -61,6 +51,8 @@ public final class RawDecodeLoop implements AutoCloseable {
     }
 
     private double run() {
+        Model model = natives.model();
+        Context context = natives.context();
         context.clearMemory();
         int vocab = model.vocab().tokenCount();
         int token = model.vocab().bos() >= 0 ? model.vocab().bos() : random.nextInt(vocab);
@@ -80,7 +72,6 @@ public final class RawDecodeLoop implements AutoCloseable {
     @Override
     public void close() {
         batch.close();
-        context.close();
-        model.close();
+        natives.close();
     }
 }

@@ -27,8 +27,7 @@ public final class SideBySide {
     private final BenchPreset preset;
     private final RepoLayout repo;
     private final Consumer<String> progress;
-    private boolean pinKvView;
-    private boolean kvUnified;
+    private KvLayout kv = KvLayout.STREAMS;
 
     public SideBySide(BenchPreset preset, RepoLayout repo, Consumer<String> progress) {
         this.preset = preset;
@@ -36,24 +35,10 @@ public final class SideBySide {
         this.progress = progress;
     }
 
-    /** Runs panllama's concurrent streams with the KV cache's attention view pinned ({@code EngineArgs.pinKvView}). */
-    public SideBySide pinKvView(boolean on) {
-        this.pinKvView = on;
+    /** Runs the concurrent streams of both sides in {@code layout} instead of a stream per sequence. */
+    public SideBySide kvLayout(KvLayout layout) {
+        this.kv = layout;
         return this;
-    }
-
-    /**
-     * Runs the concurrent streams of both sides on one unified KV buffer (panllama's {@code kvUnified}, llama-batched-bench's
-     * {@code -kvu}) instead of a stream per sequence; a pinned view is always unified.
-     */
-    public SideBySide kvUnified(boolean on) {
-        this.kvUnified = on;
-        return this;
-    }
-
-    /** Whether the concurrent streams of both sides share one KV buffer: asked for, or needed by the pinned view. */
-    private boolean unifiedKv() {
-        return kvUnified || pinKvView;
     }
 
     /** The ratio llama.cpp's own rate must be matched to, or null: targets are the project's published goals. */
@@ -142,8 +127,7 @@ public final class SideBySide {
         }
         for (int side = 0; side < 2; side++) {
             if ((side == 0) == panllamaFirst) {
-                try (PanllamaBench concurrent = PanllamaBench.forConcurrency(model, w, threads, preset.gpu(), null, pinKvView,
-                        kvUnified)) {
+                try (PanllamaBench concurrent = PanllamaBench.forConcurrency(model, w, threads, preset.gpu(), null, kv)) {
                     for (int streams : w.concurrency()) {
                         into.aggregate.get(streams).panllama.add(concurrent.concurrentDecode(streams, w.promptTokens(),
                                 w.generatedTokens()));
@@ -151,20 +135,20 @@ public final class SideBySide {
                     }
                 }
                 // the same steps through the bindings without the engine, picking where the engine picks
-                try (RawBatchedLoop raw = RawBatchedLoop.open(model, w, threads, preset.gpu(), unifiedKv(), null)) {
+                try (RawBatchedLoop raw = RawBatchedLoop.open(model, w, threads, preset.gpu(), kv.unified(), null)) {
                     for (int streams : w.concurrency()) {
                         into.noteRawBatched(raw.run(streams));
                     }
                 }
             } else {
                 // the KV layout panllama's engine gets (PanllamaBench.forConcurrency)
-                tools.batchedDecode(model, w, threads, preset.gpu(), unifiedKv())
+                tools.batchedDecode(model, w, threads, preset.gpu(), kv.unified())
                         .forEach((streams, rate) -> into.aggregate.get(streams).llamaCpp.add(rate));
-                nativeLoop.batched(model, w, threads, preset.gpu(), unifiedKv()).values().forEach(into::noteNative);
+                nativeLoop.batched(model, w, threads, preset.gpu(), kv.unified()).values().forEach(into::noteNative);
                 if (RawBatchedLoop.picksByDefault(preset.gpu())) {
                     // and with the engine's in-graph picks, still in C: what picking in the graph costs a step apart
                     // from the JVM (its steps only; llama-batched-bench picks nothing, so no ratio)
-                    nativeLoop.batched(model, w, threads, true, unifiedKv(), true).values().forEach(into::noteNativeSteps);
+                    nativeLoop.batched(model, w, threads, preset.gpu(), kv.unified(), true).values().forEach(into::noteNativeSteps);
                 }
             }
         }
@@ -217,7 +201,7 @@ public final class SideBySide {
 
         /** Records a run of the raw batched loop (its rate is compared with llama-batched-bench's at its width). */
         void noteRawBatched(NativeLoopSteps measured) {
-            nativeSteps.put(measured.loop() + "-" + measured.streams(), measured.forModel(workload.model()));
+            noteNativeSteps(measured);
             rawBatchedRates.computeIfAbsent(measured.streams(), k -> new ArrayList<>()).add(measured.tokensPerSecond());
         }
 

@@ -3,6 +3,7 @@ package dev.panllama.cli;
 import dev.panllama.benchmarks.BenchModels;
 import dev.panllama.benchmarks.BenchPreset;
 import dev.panllama.benchmarks.Comparison;
+import dev.panllama.benchmarks.KvLayout;
 import dev.panllama.benchmarks.NativeLoopSteps;
 import dev.panllama.benchmarks.PanllamaBench;
 import dev.panllama.benchmarks.RawBatchedLoop;
@@ -20,6 +21,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -56,8 +58,8 @@ final class BenchCommand {
         @Option(names = "--streams", split = ",", description = "Aggregate decode at these stream counts instead of the preset's.")
         List<Integer> streams;
 
-        @picocli.CommandLine.Mixin
-        KvLayout kv = new KvLayout();
+        @Mixin
+        KvLayoutOptions kv = new KvLayoutOptions();
 
         @Override
         public Integer call() throws Exception {
@@ -77,8 +79,8 @@ final class BenchCommand {
             RepoLayout repo = RepoLayout.locate();
             Path dir = outputDir != null ? outputDir : repo.datedResultsDir(chosen.name());
             var err = spec.commandLine().getErr();
-            SideBySideReport report = new SideBySide(chosen, repo, line -> err.println("bench: " + line)).pinKvView(kv.pinKvView)
-                    .kvUnified(kv.kvUnified).run(dir, "panllama " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+            SideBySideReport report = new SideBySide(chosen, repo, line -> err.println("bench: " + line)).kvLayout(kv.layout())
+                    .run(dir, "panllama " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
             var out = spec.commandLine().getOut();
             out.println(report.markdown());
             out.println("wrote " + dir.resolve("report.json") + " and " + dir.resolve("report.md"));
@@ -87,9 +89,8 @@ final class BenchCommand {
         }
     }
 
-    /** Options of the panllama-only runs. */
     /** The KV layout of a benchmark's concurrent streams (panllama's engine, and llama.cpp's tools where they run too). */
-    static final class KvLayout {
+    static final class KvLayoutOptions {
         @Option(names = "--pin-kv-view", description = "Pin panllama's KV attention view to the cache's whole length (sized"
                 + " to the widest run): one decode graph instead of a new one every 256 cells of growth; the cache is then"
                 + " unified.")
@@ -99,12 +100,12 @@ final class BenchCommand {
                 + " instead of a KV stream per sequence.")
         boolean kvUnified;
 
-        /** Whether the streams share one KV buffer: asked for, or needed by the pinned view. */
-        boolean unified() {
-            return kvUnified || pinKvView;
+        KvLayout layout() {
+            return new KvLayout(pinKvView, kvUnified);
         }
     }
 
+    /** Options of the panllama-only runs. */
     static final class ModelChoice {
         @Option(names = {"-m", "--model"}, defaultValue = BenchModels.STORIES_260K,
                 description = "stories260K, llama-3.2-1b-q4_0 (synthesized once into the cache) or a GGUF path (default: ${DEFAULT-VALUE}).")
@@ -190,8 +191,8 @@ final class BenchCommand {
         @Option(names = "--generated-tokens", defaultValue = "64", description = "Tokens per stream (default: ${DEFAULT-VALUE}).")
         int generatedTokens;
 
-        @picocli.CommandLine.Mixin
-        KvLayout kv = new KvLayout();
+        @Mixin
+        KvLayoutOptions kv = new KvLayoutOptions();
 
         @Option(names = "--raw", description = "Also run llama-batched-bench's generation loop through the bindings without"
                 + " the engine, in the same KV layout, picking tokens in the graph when the engine does (--device-sampling):"
@@ -204,7 +205,7 @@ final class BenchCommand {
             var out = spec.commandLine().getOut();
             Path modelFile = choice.resolve();
             try (PanllamaBench bench = PanllamaBench.forConcurrency(modelFile, w, choice.effectiveThreads(), choice.gpu,
-                    choice.deviceSampling, kv.pinKvView, kv.kvUnified)) {
+                    choice.deviceSampling, kv.layout())) {
                 for (int n : w.concurrency()) {
                     List<Double> rates = new ArrayList<>();
                     for (int i = 0; i < choice.repetitions; i++) {
@@ -216,7 +217,7 @@ final class BenchCommand {
             }
             if (raw) {
                 try (RawBatchedLoop loop = RawBatchedLoop.open(modelFile, w, choice.effectiveThreads(), choice.gpu,
-                        kv.unified(), choice.deviceSampling)) {
+                        kv.layout().unified(), choice.deviceSampling)) {
                     for (int n : w.concurrency()) {
                         List<NativeLoopSteps> runs = new ArrayList<>();
                         for (int i = 0; i < choice.repetitions; i++) {

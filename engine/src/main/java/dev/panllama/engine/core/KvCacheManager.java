@@ -1,7 +1,9 @@
 package dev.panllama.engine.core;
 
 import dev.panllama.engine.nativeapi.Context;
+import java.util.Collection;
 import java.util.List;
+import java.util.PriorityQueue;
 
 /**
  * Sequence slots and KV cells of one context. A request holds a slot (its llama.cpp sequence id) from its
@@ -17,7 +19,7 @@ final class KvCacheManager {
      * Lowest first, so a steady load keeps using the same few slots: per-sequence state that llama.cpp keeps for a
      * slot (a sampler picking tokens in the graph) then stays with the slots in use instead of spreading to all.
      */
-    private final java.util.PriorityQueue<Integer> freeSlots = new java.util.PriorityQueue<>();
+    private final PriorityQueue<Integer> freeSlots = new PriorityQueue<>();
     private final int slotCount;
     /** The sequence id holding the cache's last cell to pin the attention view, or -1 when the view is not pinned. */
     private final int pinnedSeq;
@@ -269,7 +271,7 @@ final class KvCacheManager {
      *
      * @return how many requests moved
      */
-    int compactSlots(java.util.Collection<EngineRequest> running) {
+    int compactSlots(Collection<EngineRequest> running) {
         if (sharesCells()) {
             return 0;
         }

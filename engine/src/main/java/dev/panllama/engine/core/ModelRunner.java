@@ -7,6 +7,7 @@ import dev.panllama.engine.nativeapi.LogitsRow;
 import dev.panllama.engine.nativeapi.SamplerChain;
 import dev.panllama.engine.nativeapi.Vocab;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +33,7 @@ final class ModelRunner implements AutoCloseable {
     /** The vocabulary's end-of-generation tokens, ascending. */
     private final int[] eogTokens;
     private final Map<String, RequestSampling> sampling = new HashMap<>();
+    private static final Comparator<ScheduledChunk> IN_SLOT_ORDER = Comparator.comparingInt(c -> c.request().slot());
     /** Time split of the last {@link #execute}, for step stats and profiles. */
     private long lastDecodeNanos;
     private long lastSampleNanos;
@@ -87,7 +89,7 @@ final class ModelRunner implements AutoCloseable {
             // per-sequence streams: llama.cpp puts only consecutive sequence ids into one micro-batch, so a batch in
             // slot order runs as one pass over the weights where another order may split into several
             chunks = new ArrayList<>(chunks);
-            chunks.sort(java.util.Comparator.comparingInt(c -> c.request().slot()));
+            chunks.sort(IN_SLOT_ORDER);
         }
         int n = chunks.size();
         int[] sampleAt = new int[n];

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.panllama.engine.testing.TestModels;
+import java.util.Arrays;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -160,19 +161,9 @@ class DeviceGreedyTest {
         int[] next = {263, 450, 338, 931};
         ContextParams separate = new ContextParams(1024, 64, 64, 4, 1, 0, false, ContextParams.FlashAttention.AUTO, false,
                 "f16", null);
-        try (Context onDevice = Context.create(model, separate); Context plain = Context.create(model, separate);
-             Batch batch = new Batch(64, 1)) {
-            prefillBoth(onDevice, plain, batch, prompts);
-            // one token per sequence, sequences 0..3 in order: one micro-batch in batch order
-            int[][] orders = {{0, 1, 2, 3}, {1, 0, 2, 3}};
-            int[] position = java.util.Arrays.stream(prompts).mapToInt(p -> p.length).toArray();
-            for (int step = 0; step < orders.length; step++) {
-                int[] order = orders[step];
-                decodeStepOnBoth(onDevice, plain, batch, order, next, position, step);
-                // out of slot order llama.cpp regroups the batch, and its own per-row hand-off keeps the order
-                assertEquals(step == 0, onDevice.picksReadBack(), "order " + java.util.Arrays.toString(order));
-            }
-        }
+        // one token per sequence, sequences 0..3 in order: one micro-batch in batch order; out of slot order llama.cpp
+        // regroups the batch, and its own per-row hand-off keeps the order
+        decodeStepsOnBoth(separate, prompts, next, new int[][] {{0, 1, 2, 3}, {1, 0, 2, 3}});
     }
 
     /**
@@ -187,16 +178,23 @@ class DeviceGreedyTest {
         int[] next = {263, 450, 338, 931, 450, 263};
         ContextParams separate = new ContextParams(1536, 64, 64, 6, 1, 0, false, ContextParams.FlashAttention.AUTO, false,
                 "f16", null);
-        try (Context onDevice = Context.create(model, separate); Context plain = Context.create(model, separate);
+        // sequences 0..3 in order (picks kept), then 0..3 and 5: slot 4 skipped, so llama.cpp runs {0..3} and {5}
+        decodeStepsOnBoth(separate, prompts, next, new int[][] {{0, 1, 2, 3}, {0, 1, 2, 3, 5}});
+    }
+
+    /**
+     * Prefills {@code prompts} on a context picking in the graph and on a plain one, then decodes {@code steps} (each the
+     * sequences taking a token, in batch order) on both, comparing their picks; only the first step may read its picks
+     * back in one copy.
+     */
+    private static void decodeStepsOnBoth(ContextParams params, int[][] prompts, int[] next, int[][] steps) {
+        try (Context onDevice = Context.create(model, params); Context plain = Context.create(model, params);
              Batch batch = new Batch(64, 1)) {
             prefillBoth(onDevice, plain, batch, prompts);
-            // sequences 0..3 in order (picks kept), then 0..3 and 5: slot 4 skipped, so llama.cpp runs {0..3} and {5}
-            int[][] steps = {{0, 1, 2, 3}, {0, 1, 2, 3, 5}};
-            int[] position = java.util.Arrays.stream(prompts).mapToInt(p -> p.length).toArray();
+            int[] position = Arrays.stream(prompts).mapToInt(p -> p.length).toArray();
             for (int step = 0; step < steps.length; step++) {
-                int[] seqs = steps[step];
-                decodeStepOnBoth(onDevice, plain, batch, seqs, next, position, step);
-                assertEquals(step == 0, onDevice.picksReadBack(), "sequences " + java.util.Arrays.toString(seqs));
+                decodeStepOnBoth(onDevice, plain, batch, steps[step], next, position, step);
+                assertEquals(step == 0, onDevice.picksReadBack(), "sequences " + Arrays.toString(steps[step]));
             }
         }
     }

@@ -254,7 +254,7 @@ static int run_batched(struct llama_model * model, int threads, int gpu, int ctx
         }
     }
     free(chains);
-    return ok ? 0 : fail("llama_decode failed");
+    return ok ? 0 : fail(samplers ? "llama_decode failed, or a step had no in-graph pick" : "llama_decode failed");
 }
 
 int main(int argc, char ** argv) {
